@@ -1,0 +1,250 @@
+//! Runs Cranelift: target setup, parallel compilation of function bodies, and the layout of the
+//! text section with direct calls patched (the text carries no relocations).
+
+use crate::environ::PendingBody;
+use crate::error::{CompileError, Result};
+use crate::translate::{self, trap_kind, ModuleTranslationEnv};
+use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::ir;
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{Context, FinalizedRelocTarget};
+use cranelift_frontend::FunctionBuilderContext;
+use sowa_targets::arch::CallReloc;
+use sowa_targets::artifact::{Span, TrapSite};
+use sowa_targets::{Arch, TrapKind};
+use std::sync::Mutex;
+
+/// How hard Cranelift optimizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OptLevel {
+    /// No optimization: fastest compile.
+    None,
+    /// Optimize for speed (the default).
+    #[default]
+    Speed,
+    /// Optimize for speed and size.
+    Size,
+}
+
+/// Builds the Cranelift target for `arch`.
+pub fn isa(arch: Arch, opt: OptLevel) -> Result<OwnedTargetIsa> {
+    let cfg = |e: &dyn std::fmt::Display| CompileError::Config(format!("target setup: {e}"));
+    let mut flags = settings::builder();
+    let opt = match opt {
+        OptLevel::None => "none",
+        OptLevel::Speed => "speed",
+        OptLevel::Size => "speed_and_size",
+    };
+    flags.set("opt_level", opt).map_err(|e| cfg(&e))?;
+    // Frame pointers let profilers and the trap reporter walk wasm frames.
+    flags
+        .set("preserve_frame_pointers", "true")
+        .map_err(|e| cfg(&e))?;
+    flags.set("enable_probestack", "false").map_err(|e| cfg(&e))?;
+    flags.set("unwind_info", "false").map_err(|e| cfg(&e))?;
+    flags
+        .set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })
+        .map_err(|e| cfg(&e))?;
+    let mut b = cranelift_codegen::isa::lookup_by_name(arch.triple()).map_err(|e| cfg(&e))?;
+    if arch == Arch::X86_64 {
+        // Baseline x86-64-v2: rounding instructions without libcalls, popcnt in hardware.
+        for f in ["has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt"] {
+            b.enable(f).map_err(|e| cfg(&e))?;
+        }
+    }
+    b.finish(settings::Flags::new(flags)).map_err(|e| cfg(&e))
+}
+
+/// The code of one compiled function before layout.
+pub struct CompiledFunc {
+    /// Machine code.
+    pub code: Vec<u8>,
+    /// Direct calls to patch: (offset in `code`, callee function index, kind).
+    pub calls: Vec<(u32, u32, CallReloc)>,
+    /// Traps: (offset in `code`, kind, wasm offset).
+    pub traps: Vec<(u32, TrapKind, u32)>,
+}
+
+fn compile_one(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    ctx: &mut Context,
+    name: &str,
+    default_loc: u32,
+) -> Result<CompiledFunc> {
+    let codegen_err = |message: String| CompileError::Codegen {
+        func: name.to_string(),
+        message,
+    };
+    let mut ctrl = Default::default();
+    let names = ctx.func.params.user_named_funcs().clone();
+    let code = ctx
+        .compile(isa, &mut ctrl)
+        .map_err(|e| codegen_err(format!("{:?}", e.inner)))?;
+    let buffer = &code.buffer;
+    let srclocs = buffer.get_srclocs_sorted();
+    let mut traps = Vec::new();
+    for t in buffer.traps() {
+        let kind = trap_kind(t.code).ok_or_else(|| codegen_err(format!("trap code {}", t.code)))?;
+        let i = srclocs.partition_point(|s| s.end <= t.offset);
+        let loc = srclocs
+            .get(i)
+            .filter(|s| s.start <= t.offset && !s.loc.is_default())
+            .map(|s| s.loc.bits())
+            .unwrap_or(default_loc);
+        traps.push((t.offset, kind, loc));
+    }
+    let mut calls = Vec::new();
+    for r in buffer.relocs() {
+        let kind = match r.kind {
+            Reloc::X86CallPCRel4 | Reloc::X86PCRel4 => CallReloc::X86PcRel4 { addend: r.addend },
+            Reloc::Arm64Call => CallReloc::Arm64Call,
+            other => return Err(codegen_err(format!("unexpected relocation {other:?}"))),
+        };
+        let callee = match &r.target {
+            FinalizedRelocTarget::ExternalName(ir::ExternalName::User(n)) => {
+                names[*n].index
+            }
+            other => return Err(codegen_err(format!("unexpected relocation target {other:?}"))),
+        };
+        calls.push((r.offset, callee, kind));
+    }
+    Ok(CompiledFunc {
+        code: buffer.data().to_vec(),
+        calls,
+        traps,
+    })
+}
+
+/// Translates and compiles every body, on all available cores, in function order.
+pub fn compile_bodies(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    env: &ModuleTranslationEnv<'_>,
+    bodies: Vec<PendingBody<'_>>,
+) -> Result<Vec<CompiledFunc>> {
+    let n = bodies.len();
+    let queue = Mutex::new(bodies.into_iter().enumerate());
+    let results: Mutex<Vec<Option<Result<CompiledFunc>>>> =
+        Mutex::new((0..n).map(|_| None).collect());
+    let threads = std::thread::available_parallelism()
+        .map(|p| p.get())
+        .unwrap_or(1)
+        .min(n.max(1));
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut ctx = Context::new();
+                let mut fb = FunctionBuilderContext::new();
+                let mut allocs = Default::default();
+                loop {
+                    let Some((i, body)) = queue.lock().unwrap().next() else {
+                        break;
+                    };
+                    let index = body.index;
+                    let default_loc = body.body.range().start as u32;
+                    let name = env.manifest.func_name(index);
+                    ctx.clear();
+                    ctx.func.signature = translate::wasm_signature(
+                        &env.manifest.types[env.manifest.func_types[index as usize] as usize],
+                    );
+                    ctx.func.name = ir::UserFuncName::user(0, index);
+                    let r = match translate::translate_function(
+                        env,
+                        body,
+                        &mut ctx.func,
+                        &mut fb,
+                        std::mem::take(&mut allocs),
+                    ) {
+                        Ok(a) => {
+                            allocs = a;
+                            compile_one(isa, &mut ctx, &name, default_loc)
+                        }
+                        Err(e) => Err(e),
+                    };
+                    let failed = r.is_err();
+                    results.lock().unwrap()[i] = Some(r);
+                    if failed {
+                        // Stop early: the first error (in function order) is reported.
+                        queue.lock().unwrap().by_ref().for_each(drop);
+                    }
+                }
+            });
+        }
+    });
+    let mut out = Vec::with_capacity(n);
+    for r in results.into_inner().unwrap() {
+        match r {
+            Some(r) => out.push(r?),
+            None => unreachable!("an earlier function failed"),
+        }
+    }
+    Ok(out)
+}
+
+/// Compiles a trampoline or bridge built by [`crate::trampolines`].
+pub fn compile_stub(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    func: ir::Function,
+    name: &str,
+) -> Result<CompiledFunc> {
+    let mut ctx = Context::for_function(func);
+    compile_one(isa, &mut ctx, name, 0)
+}
+
+/// The text section with its functions, trampolines and bridges laid out.
+pub struct Text {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Where each input function went, in input order.
+    pub spans: Vec<Span>,
+    /// Trap sites, sorted.
+    pub trap_sites: Vec<TrapSite>,
+}
+
+/// Lays out `funcs` (defined functions first, in index order, then stubs) and patches calls.
+/// `first_defined` is the function index of `funcs[0]`.
+pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Result<Text> {
+    let align = arch.function_alignment() as usize;
+    let mut bytes = Vec::new();
+    let mut spans = Vec::with_capacity(funcs.len());
+    let mut trap_sites = Vec::new();
+    for f in funcs {
+        bytes.resize(bytes.len().next_multiple_of(align), 0);
+        let start = bytes.len() as u32;
+        bytes.extend_from_slice(&f.code);
+        spans.push(Span {
+            offset: start,
+            len: f.code.len() as u32,
+        });
+        for (off, kind, wasm_offset) in &f.traps {
+            trap_sites.push(TrapSite {
+                code_offset: start + off,
+                kind: *kind,
+                wasm_offset: *wasm_offset,
+            });
+        }
+    }
+    for (f, span) in funcs.iter().zip(&spans) {
+        for (off, callee, reloc) in &f.calls {
+            let target = spans[(callee - first_defined) as usize].offset;
+            arch.apply_call_reloc(
+                &mut bytes,
+                (span.offset + off) as u64,
+                target as u64,
+                *reloc,
+            )
+            .map_err(|e| CompileError::Config(e.to_string()))?;
+        }
+    }
+    trap_sites.sort_by_key(|t| t.code_offset);
+    Ok(Text {
+        bytes,
+        spans,
+        trap_sites,
+    })
+}
+
+/// The C calling convention of `arch` on Linux (Cranelift calls AAPCS64 `SystemV` too).
+pub fn host_call_conv(_arch: Arch) -> CallConv {
+    CallConv::SystemV
+}

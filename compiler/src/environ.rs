@@ -1,0 +1,350 @@
+//! Reads and validates a module's sections into the manifest and the list of function bodies.
+//!
+//! Everything but function bodies is decoded here, once, into the artifact's vocabulary
+//! ([`sowa_targets::artifact`]); bodies are validated and translated later, in parallel.
+
+use crate::error::{unsupported, Result};
+use sowa_targets::artifact::{
+    ConstExpr, ConstOp, DataSegment, ElementSegment, Export, ExternKind, GlobalDef, Import,
+    ImportKind, Manifest, SegmentMode, TableDef,
+};
+use sowa_targets::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+use wasmparser::{
+    FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources,
+    WasmFeatures,
+};
+
+/// The WebAssembly features sowa compiles.
+pub fn features() -> WasmFeatures {
+    WasmFeatures::MUTABLE_GLOBAL
+        | WasmFeatures::SATURATING_FLOAT_TO_INT
+        | WasmFeatures::SIGN_EXTENSION
+        | WasmFeatures::MULTI_VALUE
+        | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::REFERENCE_TYPES
+        | WasmFeatures::FLOATS
+        | WasmFeatures::EXTENDED_CONST
+}
+
+/// A function body waiting to be validated and translated.
+pub struct PendingBody<'a> {
+    /// Function index (imports included).
+    pub index: u32,
+    /// The validator for this body.
+    pub validator: FuncToValidate<ValidatorResources>,
+    /// The body.
+    pub body: FunctionBody<'a>,
+}
+
+/// A parsed module: its manifest (without code locations) and its bodies.
+pub struct ModuleEnv<'a> {
+    /// Manifest fields known from the sections.
+    pub manifest: Manifest,
+    /// Function bodies.
+    pub bodies: Vec<PendingBody<'a>>,
+    /// Data segment bytes, in segment order.
+    pub data: Vec<&'a [u8]>,
+}
+
+/// Parses and validates `wasm` (function bodies are validated during translation).
+pub fn parse(wasm: &[u8]) -> Result<ModuleEnv<'_>> {
+    let mut validator = Validator::new_with_features(features());
+    let mut env = ModuleEnv {
+        manifest: Manifest::default(),
+        bodies: Vec::new(),
+        data: Vec::new(),
+    };
+    let m = &mut env.manifest;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload?;
+        if let ValidPayload::Func(validator, body) = validator.payload(&payload)? {
+            env.bodies.push(PendingBody {
+                index: m.num_imported_funcs() + env.bodies.len() as u32,
+                validator,
+                body,
+            });
+        }
+        match payload {
+            Payload::TypeSection(r) => {
+                for group in r {
+                    let group = group?;
+                    for sub in group.into_types() {
+                        match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => {
+                                let params = f
+                                    .params()
+                                    .iter()
+                                    .map(|t| val_type(*t, 0))
+                                    .collect::<Result<_>>()?;
+                                let results = f
+                                    .results()
+                                    .iter()
+                                    .map(|t| val_type(*t, 0))
+                                    .collect::<Result<_>>()?;
+                                m.types.push(FuncType { params, results });
+                            }
+                            _ => return Err(unsupported(0, "non-function types (GC proposal)")),
+                        }
+                    }
+                }
+            }
+            Payload::ImportSection(r) => {
+                for group in r {
+                    for item in group? {
+                        let (offset, imp) = item?;
+                        let kind = match imp.ty {
+                            wasmparser::TypeRef::Func(t) | wasmparser::TypeRef::FuncExact(t) => {
+                                m.func_types.push(t);
+                                ImportKind::Func(t)
+                            }
+                            wasmparser::TypeRef::Memory(mt) => {
+                                ImportKind::Memory(memory_type(&mt, offset)?)
+                            }
+                            wasmparser::TypeRef::Table(tt) => {
+                                ImportKind::Table(table_type(&tt, offset)?)
+                            }
+                            wasmparser::TypeRef::Global(g) => {
+                                ImportKind::Global(global_type(&g, offset)?)
+                            }
+                            wasmparser::TypeRef::Tag(_) => {
+                                return Err(unsupported(offset, "tag imports (exceptions)"))
+                            }
+                        };
+                        m.imports.push(Import {
+                            module: imp.module.to_string(),
+                            name: imp.name.to_string(),
+                            kind,
+                        });
+                    }
+                }
+            }
+            Payload::FunctionSection(r) => {
+                for t in r {
+                    m.func_types.push(t?);
+                }
+            }
+            Payload::TableSection(r) => {
+                for t in r.into_iter_with_offsets() {
+                    let (offset, t) = t?;
+                    let init = match t.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(e) => Some(const_expr(&e)?),
+                    };
+                    m.tables.push(TableDef {
+                        ty: table_type(&t.ty, offset)?,
+                        init,
+                    });
+                }
+            }
+            Payload::MemorySection(r) => {
+                for mt in r.into_iter_with_offsets() {
+                    let (offset, mt) = mt?;
+                    m.memories.push(memory_type(&mt, offset)?);
+                }
+            }
+            Payload::GlobalSection(r) => {
+                for g in r.into_iter_with_offsets() {
+                    let (offset, g) = g?;
+                    m.globals.push(GlobalDef {
+                        ty: global_type(&g.ty, offset)?,
+                        init: const_expr(&g.init_expr)?,
+                    });
+                }
+            }
+            Payload::ExportSection(r) => {
+                for e in r.into_iter_with_offsets() {
+                    let (offset, e) = e?;
+                    let kind = match e.kind {
+                        wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
+                            ExternKind::Func
+                        }
+                        wasmparser::ExternalKind::Table => ExternKind::Table,
+                        wasmparser::ExternalKind::Memory => ExternKind::Memory,
+                        wasmparser::ExternalKind::Global => ExternKind::Global,
+                        wasmparser::ExternalKind::Tag => {
+                            return Err(unsupported(offset, "tag exports (exceptions)"))
+                        }
+                    };
+                    m.exports.push(Export {
+                        name: e.name.to_string(),
+                        kind,
+                        index: e.index,
+                    });
+                }
+            }
+            Payload::StartSection { func, .. } => m.start = Some(func),
+            Payload::ElementSection(r) => {
+                for e in r {
+                    let e = e?;
+                    let mode = match e.kind {
+                        wasmparser::ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: table_index.unwrap_or(0),
+                            offset: const_expr(&offset_expr)?,
+                        },
+                        wasmparser::ElementKind::Passive => SegmentMode::Passive,
+                        wasmparser::ElementKind::Declared => SegmentMode::Declared,
+                    };
+                    let (ty, items) = match e.items {
+                        wasmparser::ElementItems::Functions(r) => {
+                            let mut items = Vec::new();
+                            for f in r {
+                                items.push(ConstExpr(vec![ConstOp::RefFunc(f?)]));
+                            }
+                            (RefType::Func, items)
+                        }
+                        wasmparser::ElementItems::Expressions(rt, r) => {
+                            let ty = ref_type(rt, e.range.start as u64)?;
+                            let mut items = Vec::new();
+                            for x in r {
+                                items.push(const_expr(&x?)?);
+                            }
+                            (ty, items)
+                        }
+                    };
+                    m.elements.push(ElementSegment { mode, ty, items });
+                }
+            }
+            Payload::DataSection(r) => {
+                for d in r {
+                    let d = d?;
+                    let mode = match d.kind {
+                        wasmparser::DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: memory_index,
+                            offset: const_expr(&offset_expr)?,
+                        },
+                        wasmparser::DataKind::Passive => SegmentMode::Passive,
+                    };
+                    m.data.push(DataSegment {
+                        mode,
+                        offset: 0,
+                        len: d.data.len() as u64,
+                    });
+                    env.data.push(d.data);
+                }
+            }
+            Payload::CustomSection(c) => {
+                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                    read_names(names, m);
+                }
+            }
+            _ => {}
+        }
+    }
+    m.func_names.sort_by_key(|(i, _)| *i);
+    m.func_names.dedup_by_key(|(i, _)| *i);
+    Ok(env)
+}
+
+/// Name-section problems are ignored: names are for reports, never a reason to refuse a module.
+fn read_names(names: wasmparser::NameSectionReader<'_>, m: &mut Manifest) {
+    for n in names.into_iter().flatten() {
+        if let wasmparser::Name::Function(map) = n {
+            for naming in map.into_iter().flatten() {
+                m.func_names.push((naming.index, naming.name.to_string()));
+            }
+        }
+    }
+}
+
+/// Converts a parser value type.
+pub fn val_type(t: wasmparser::ValType, offset: u64) -> Result<ValType> {
+    Ok(match t {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => ValType::V128,
+        wasmparser::ValType::Ref(r) => ValType::Ref(ref_type(r, offset)?),
+    })
+}
+
+/// Converts a parser reference type (only `funcref` and `externref` are supported).
+pub fn ref_type(r: wasmparser::RefType, offset: u64) -> Result<RefType> {
+    if r == wasmparser::RefType::FUNCREF {
+        Ok(RefType::Func)
+    } else if r == wasmparser::RefType::EXTERNREF {
+        Ok(RefType::Extern)
+    } else {
+        Err(unsupported(offset, format!("reference type {r}")))
+    }
+}
+
+fn memory_type(m: &wasmparser::MemoryType, offset: u64) -> Result<MemoryType> {
+    if m.memory64 {
+        return Err(unsupported(offset, "64-bit memories (memory64)"));
+    }
+    if m.page_size_log2.is_some() {
+        return Err(unsupported(offset, "custom page sizes"));
+    }
+    Ok(MemoryType {
+        min: m.initial,
+        max: m.maximum,
+        shared: m.shared,
+        memory64: m.memory64,
+    })
+}
+
+fn table_type(t: &wasmparser::TableType, offset: u64) -> Result<TableType> {
+    if t.table64 {
+        return Err(unsupported(offset, "64-bit tables"));
+    }
+    Ok(TableType {
+        elem: ref_type(t.element_type, offset)?,
+        min: t.initial,
+        max: t.maximum,
+    })
+}
+
+fn global_type(g: &wasmparser::GlobalType, offset: u64) -> Result<GlobalType> {
+    Ok(GlobalType {
+        ty: val_type(g.content_type, offset)?,
+        mutable: g.mutable,
+    })
+}
+
+/// Converts a validated constant expression.
+fn const_expr(e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+    use wasmparser::Operator as O;
+    let mut ops = Vec::new();
+    let mut r = e.get_operators_reader();
+    while !r.eof() {
+        let offset = r.original_position();
+        let op = r.read()?;
+        ops.push(match op {
+            O::I32Const { value } => ConstOp::I32Const(value),
+            O::I64Const { value } => ConstOp::I64Const(value),
+            O::F32Const { value } => ConstOp::F32Const(value.bits()),
+            O::F64Const { value } => ConstOp::F64Const(value.bits()),
+            O::V128Const { value } => ConstOp::V128Const(u128::from_le_bytes(*value.bytes())),
+            O::RefNull { hty } => ConstOp::RefNull(match hty {
+                wasmparser::HeapType::Abstract {
+                    ty: wasmparser::AbstractHeapType::Extern,
+                    ..
+                } => RefType::Extern,
+                _ => RefType::Func,
+            }),
+            O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+            O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+            O::I32Add => ConstOp::I32Add,
+            O::I32Sub => ConstOp::I32Sub,
+            O::I32Mul => ConstOp::I32Mul,
+            O::I64Add => ConstOp::I64Add,
+            O::I64Sub => ConstOp::I64Sub,
+            O::I64Mul => ConstOp::I64Mul,
+            O::End => continue,
+            other => {
+                return Err(unsupported(
+                    offset,
+                    format!("constant expression operator {other:?}"),
+                ))
+            }
+        });
+    }
+    Ok(ConstExpr(ops))
+}

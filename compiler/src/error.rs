@@ -1,0 +1,63 @@
+//! Compilation errors: every one names what went wrong and, where it has one, the byte offset.
+
+/// Why a module could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// The input is not valid WebAssembly.
+    #[error("invalid wasm at offset {offset:#x}: {message}")]
+    Invalid {
+        /// Byte offset of the problem in the input.
+        offset: u64,
+        /// What the validator said.
+        message: String,
+    },
+    /// Valid WebAssembly that sowa does not compile (yet).
+    #[error("unsupported at offset {offset:#x}{}: {message}", func_suffix(.func))]
+    Unsupported {
+        /// Byte offset of the construct.
+        offset: u64,
+        /// The function it is in, if any.
+        func: Option<String>,
+        /// What is unsupported.
+        message: String,
+    },
+    /// The code generator refused a function.
+    #[error("code generation failed in function {func}: {message}")]
+    Codegen {
+        /// Function name.
+        func: String,
+        /// Code generator message.
+        message: String,
+    },
+    /// The target or options are not usable.
+    #[error("{0}")]
+    Config(String),
+}
+
+fn func_suffix(func: &Option<String>) -> String {
+    match func {
+        Some(f) => format!(" in function '{f}'"),
+        None => String::new(),
+    }
+}
+
+impl From<wasmparser::BinaryReaderError> for CompileError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        CompileError::Invalid {
+            offset: e.offset(),
+            message: e.message().to_string(),
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T> = std::result::Result<T, CompileError>;
+
+/// An `Unsupported` error at `offset`.
+pub fn unsupported(offset: u64, message: impl Into<String>) -> CompileError {
+    CompileError::Unsupported {
+        offset,
+        func: None,
+        message: message.into(),
+    }
+}

@@ -1,0 +1,156 @@
+//! sowa's ahead-of-time compiler: WebAssembly in, an ELF shared object out.
+//!
+//! [`compile`] validates the module ([`environ`]), translates each function to Cranelift IR
+//! ([`translate`]), compiles the functions in parallel ([`codegen`]), adds the host/wasm boundary
+//! stubs ([`trampolines`]) and writes the ELF file ([`elf`]). The artifact's vocabulary comes from
+//! `sowa-targets`.
+
+pub mod codegen;
+pub mod elf;
+pub mod environ;
+pub mod error;
+pub mod trampolines;
+pub mod translate;
+
+pub use codegen::OptLevel;
+pub use error::CompileError;
+use error::Result;
+use sha2::{Digest, Sha256};
+use sowa_targets::artifact::{ExternKind, FunctionCode, ImportKind};
+use sowa_targets::vmctx::VMOffsets;
+use sowa_targets::Arch;
+use std::collections::BTreeSet;
+
+/// What to compile for.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Target architecture.
+    pub arch: Arch,
+    /// Optimization level.
+    pub opt: OptLevel,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            arch: Arch::host().unwrap_or(Arch::X86_64),
+            opt: OptLevel::Speed,
+        }
+    }
+}
+
+/// The SHA-256 of a module's bytes, as recorded in artifacts and used as cache key.
+pub fn wasm_hash(wasm: &[u8]) -> [u8; 32] {
+    Sha256::digest(wasm).into()
+}
+
+/// Compiles `wasm` (binary or, for convenience, text format is not accepted here) into the bytes
+/// of a sowa shared object.
+pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
+    let env = environ::parse(wasm)?;
+    let mut manifest = env.manifest;
+    manifest.wasm_sha256 = wasm_hash(wasm);
+    let isa = codegen::isa(options.arch, options.opt)?;
+    let host_cc = codegen::host_call_conv(options.arch);
+    let imported_funcs = manifest.num_imported_funcs();
+
+    let mut global_types: Vec<_> = manifest
+        .imports
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ImportKind::Global(g) => Some(g.ty),
+            _ => None,
+        })
+        .collect();
+    global_types.extend(manifest.globals.iter().map(|g| g.ty.ty));
+    let tenv = translate::ModuleTranslationEnv {
+        manifest: &manifest,
+        offsets: VMOffsets::new(manifest.vm_counts()),
+        imported_funcs,
+        global_types,
+        frontend_config: isa.frontend_config(),
+        host_call_conv: host_cc,
+    };
+    let mut funcs = codegen::compile_bodies(&*isa, &tenv, env.bodies)?;
+    let num_defined = funcs.len();
+
+    let entry_types: BTreeSet<u32> = manifest.func_types[imported_funcs as usize..]
+        .iter()
+        .copied()
+        .collect();
+    let bridge_types: BTreeSet<u32> = manifest.func_types[..imported_funcs as usize]
+        .iter()
+        .copied()
+        .collect();
+    for t in &entry_types {
+        let f = trampolines::entry_trampoline(&manifest.types[*t as usize], host_cc, isa.frontend_config());
+        funcs.push(codegen::compile_stub(&*isa, f, "entry trampoline")?);
+    }
+    for t in &bridge_types {
+        let f = trampolines::host_bridge(&manifest.types[*t as usize], host_cc, isa.frontend_config());
+        funcs.push(codegen::compile_stub(&*isa, f, "host bridge")?);
+    }
+    let text = codegen::layout_text(options.arch, &funcs, imported_funcs)?;
+    manifest.functions = text.spans[..num_defined]
+        .iter()
+        .map(|s| FunctionCode { body: *s })
+        .collect();
+    let mut stubs = text.spans[num_defined..].iter();
+    manifest.entry_trampolines = entry_types
+        .iter()
+        .map(|t| (*t, *stubs.next().unwrap()))
+        .collect();
+    manifest.host_bridges = bridge_types
+        .iter()
+        .map(|t| (*t, *stubs.next().unwrap()))
+        .collect();
+    manifest.trap_sites = text.trap_sites;
+
+    // Data segments: each starts on a page so that a loader can map it copy-on-write.
+    let page = options.arch.max_page_size();
+    let mut data = Vec::new();
+    let mut data_len = 0u64;
+    for (seg, bytes) in manifest.data.iter_mut().zip(&env.data) {
+        seg.offset = data_len;
+        data.push((data_len, *bytes));
+        data_len = (data_len + bytes.len() as u64).next_multiple_of(page);
+    }
+
+    let symbol = |index: u32| {
+        let s = manifest.functions[(index - imported_funcs) as usize].body;
+        (s.offset as u64, s.len as u64)
+    };
+    let exports: Vec<elf::FuncSymbol> = manifest
+        .exports
+        .iter()
+        .filter(|e| e.kind == ExternKind::Func && e.index >= imported_funcs)
+        .map(|e| {
+            let (offset, size) = symbol(e.index);
+            elf::FuncSymbol {
+                name: e.name.clone(),
+                offset,
+                size,
+            }
+        })
+        .collect();
+    let functions: Vec<elf::FuncSymbol> = (imported_funcs..imported_funcs + num_defined as u32)
+        .map(|i| {
+            let (offset, size) = symbol(i);
+            elf::FuncSymbol {
+                name: manifest.func_name(i),
+                offset,
+                size,
+            }
+        })
+        .collect();
+    let encoded = manifest.encode();
+    Ok(elf::write(&elf::ElfInput {
+        arch: options.arch,
+        text: &text.bytes,
+        manifest: &encoded,
+        data: &data,
+        data_len,
+        exports: &exports,
+        functions: &functions,
+    }))
+}

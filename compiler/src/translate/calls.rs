@@ -1,0 +1,256 @@
+//! Calls, tables and references.
+//!
+//! A direct call to a defined function is a near call patched when the text is laid out; a call to
+//! an imported function goes through its funcref record in the vmctx. `call_indirect` checks the
+//! table bounds, null and the canonical signature id before calling through the funcref.
+
+use super::{trap_code, trusted, trusted_readonly, wasm_signature, FuncTranslator};
+use crate::error::Result;
+use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder, Value};
+use sowa_targets::builtins::Builtin;
+use sowa_targets::vmctx::{funcref, table};
+use sowa_targets::TrapKind;
+use wasmparser::Operator;
+
+impl<'a, 'f> FuncTranslator<'a, 'f> {
+    fn sig_ref(&mut self, type_index: u32) -> ir::SigRef {
+        if let Some(s) = self.sigs.get(&type_index) {
+            return *s;
+        }
+        let sig = wasm_signature(&self.env.manifest.types[type_index as usize]);
+        let s = self.b.import_signature(sig);
+        self.sigs.insert(type_index, s);
+        s
+    }
+
+    fn callee(&mut self, func_index: u32) -> ir::FuncRef {
+        if let Some(f) = self.callees.get(&func_index) {
+            return *f;
+        }
+        let ty = self.env.manifest.func_types[func_index as usize];
+        let signature = self.sig_ref(ty);
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(ir::UserExternalName {
+                namespace: 0,
+                index: func_index,
+            });
+        let f = self.b.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::User(name),
+            signature,
+            colocated: true,
+            patchable: false,
+        });
+        self.callees.insert(func_index, f);
+        f
+    }
+
+    fn finish_call(&mut self, call: ir::Inst, nparams: usize) {
+        self.stack.truncate(self.stack.len() - nparams);
+        let results = self.b.inst_results(call).to_vec();
+        self.stack.extend(results);
+    }
+
+    fn call(&mut self, func_index: u32, tail: bool) {
+        let ty = self.env.manifest.func_types[func_index as usize] as usize;
+        let nparams = self.env.manifest.types[ty].params.len();
+        let mut args = Vec::with_capacity(nparams + 2);
+        if func_index < self.env.imported_funcs {
+            let rec = self.env.offsets.funcref(func_index) as i32;
+            let code =
+                self.b
+                    .ins()
+                    .load(types::I64, trusted_readonly(), self.vmctx, rec + funcref::WASM_CALL as i32);
+            let callee_vmctx =
+                self.b
+                    .ins()
+                    .load(types::I64, trusted_readonly(), self.vmctx, rec + funcref::VMCTX as i32);
+            args.push(callee_vmctx);
+            args.push(self.vmctx);
+            args.extend_from_slice(self.peekn(nparams));
+            let sig = self.sig_ref(ty as u32);
+            if tail {
+                self.b.ins().return_call_indirect(sig, code, &args);
+                return;
+            }
+            let call = self.b.ins().call_indirect(sig, code, &args);
+            self.finish_call(call, nparams);
+        } else {
+            args.push(self.vmctx);
+            args.push(self.vmctx);
+            args.extend_from_slice(self.peekn(nparams));
+            let f = self.callee(func_index);
+            if tail {
+                self.b.ins().return_call(f, &args);
+                return;
+            }
+            let call = self.b.ins().call(f, &args);
+            self.finish_call(call, nparams);
+        }
+    }
+
+    /// Loads table `index`'s record pointer.
+    fn table_def(&mut self, index: u32) -> Value {
+        let off = self.env.offsets.table_ptr(index);
+        self.vmctx_load(types::I64, off, true)
+    }
+
+    /// Address of element `elem` (i32) of table `index`, after a bounds check trapping `kind`.
+    fn table_elem_addr(&mut self, index: u32, elem: Value, kind: TrapKind) -> Value {
+        let def = self.table_def(index);
+        let len = self
+            .b
+            .ins()
+            .load(types::I64, trusted(), def, table::LENGTH as i32);
+        let elem = self.b.ins().uextend(types::I64, elem);
+        let oob = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, elem, len);
+        self.b.ins().trapnz(oob, trap_code(kind));
+        let base = self
+            .b
+            .ins()
+            .load(types::I64, trusted(), def, table::BASE as i32);
+        let scaled = self.b.ins().ishl_imm_u(elem, 3);
+        self.b.ins().iadd(base, scaled)
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table_index: u32, tail: bool) {
+        let elem = self.pop();
+        let addr = self.table_elem_addr(table_index, elem, TrapKind::UndefinedElement);
+        let fref = self.b.ins().load(types::I64, trusted(), addr, 0);
+        self.b
+            .ins()
+            .trapz(fref, trap_code(TrapKind::UninitializedElement));
+        let actual = self
+            .b
+            .ins()
+            .load(types::I32, trusted(), fref, funcref::TYPE_ID as i32);
+        let expected = self.vmctx_load(types::I32, self.env.offsets.type_id(type_index), true);
+        let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
+        self.b
+            .ins()
+            .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        let code = self
+            .b
+            .ins()
+            .load(types::I64, trusted(), fref, funcref::WASM_CALL as i32);
+        let callee_vmctx = self
+            .b
+            .ins()
+            .load(types::I64, trusted(), fref, funcref::VMCTX as i32);
+        let nparams = self.env.manifest.types[type_index as usize].params.len();
+        let mut args = vec![callee_vmctx, self.vmctx];
+        args.extend_from_slice(self.peekn(nparams));
+        let sig = self.sig_ref(type_index);
+        if tail {
+            self.b.ins().return_call_indirect(sig, code, &args);
+            return;
+        }
+        let call = self.b.ins().call_indirect(sig, code, &args);
+        self.finish_call(call, nparams);
+    }
+
+    /// Translates a call, table or reference operator; returns false if `op` is not one.
+    pub(super) fn translate_call(&mut self, op: &Operator<'_>) -> Result<bool> {
+        match *op {
+            Operator::Call { function_index } => self.call(function_index, false),
+            Operator::ReturnCall { function_index } => {
+                self.call(function_index, true);
+                self.reachable = false;
+            }
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, false),
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => {
+                self.call_indirect(type_index, table_index, true);
+                self.reachable = false;
+            }
+            Operator::RefNull { .. } => {
+                let v = self.b.ins().iconst(types::I64, 0);
+                self.push(v);
+            }
+            Operator::RefIsNull => {
+                let a = self.pop();
+                let c = self.b.ins().icmp_imm_u(IntCC::Equal, a, 0);
+                let v = self.b.ins().uextend(types::I32, c);
+                self.push(v);
+            }
+            Operator::RefFunc { function_index } => {
+                let off = self.env.offsets.funcref(function_index);
+                let v = self.b.ins().iadd_imm_u(self.vmctx, off as i64);
+                self.push(v);
+            }
+            Operator::TableGet { table } => {
+                let elem = self.pop();
+                let addr = self.table_elem_addr(table, elem, TrapKind::TableOutOfBounds);
+                let v = self.b.ins().load(types::I64, trusted(), addr, 0);
+                self.push(v);
+            }
+            Operator::TableSet { table } => {
+                let (elem, val) = self.pop2();
+                let addr = self.table_elem_addr(table, elem, TrapKind::TableOutOfBounds);
+                self.b.ins().store(trusted(), val, addr, 0);
+            }
+            Operator::TableSize { table } => {
+                let def = self.table_def(table);
+                let len = self
+                    .b
+                    .ins()
+                    .load(types::I64, trusted(), def, table::LENGTH as i32);
+                let v = self.b.ins().ireduce(types::I32, len);
+                self.push(v);
+            }
+            Operator::TableGrow { table } => {
+                let (init, delta) = self.pop2();
+                let t = self.i32const(table);
+                let r = self.call_builtin(Builtin::table_grow, &[t, init, delta])[0];
+                self.push(r);
+            }
+            Operator::TableFill { table } => {
+                let (dst, val, len) = self.pop3();
+                let t = self.i32const(table);
+                self.call_builtin_checked(
+                    Builtin::table_fill,
+                    &[t, dst, val, len],
+                    TrapKind::TableOutOfBounds,
+                );
+            }
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let (dst, src, len) = self.pop3();
+                let d = self.i32const(dst_table);
+                let s = self.i32const(src_table);
+                self.call_builtin_checked(
+                    Builtin::table_copy,
+                    &[d, s, dst, src, len],
+                    TrapKind::TableOutOfBounds,
+                );
+            }
+            Operator::TableInit { elem_index, table } => {
+                let (dst, src, len) = self.pop3();
+                let t = self.i32const(table);
+                let e = self.i32const(elem_index);
+                self.call_builtin_checked(
+                    Builtin::table_init,
+                    &[t, e, dst, src, len],
+                    TrapKind::TableOutOfBounds,
+                );
+            }
+            Operator::ElemDrop { elem_index } => {
+                let e = self.i32const(elem_index);
+                self.call_builtin(Builtin::elem_drop, &[e]);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}

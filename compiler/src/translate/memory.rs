@@ -1,0 +1,184 @@
+//! Linear memory: loads, stores, size, grow and the bulk-memory operators.
+//!
+//! 32-bit memories are reserved whole with guard pages behind them (see the runtime), so an access
+//! is `base + zext(index) + offset` with no bounds check: an out-of-bounds access faults and the
+//! fault is reported as the trap recorded for the instruction.
+
+use super::{trap_code, trusted, trusted_readonly, FuncTranslator};
+use crate::error::Result;
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
+use sowa_targets::builtins::Builtin;
+use sowa_targets::vmctx::memory;
+use sowa_targets::TrapKind;
+use wasmparser::{MemArg, Operator};
+
+/// How a load extends its value.
+#[derive(Clone, Copy)]
+enum Ext {
+    None,
+    S8,
+    U8,
+    S16,
+    U16,
+    S32,
+    U32,
+}
+
+impl<'a, 'f> FuncTranslator<'a, 'f> {
+    /// Loads each memory's base address once per function: bases never move, because the whole
+    /// address range a memory may grow into is reserved up front.
+    pub(super) fn load_memory_bases(&mut self) {
+        for i in 0..self.env.offsets.counts.memories {
+            let def = self.memory_def(i);
+            let base = self
+                .b
+                .ins()
+                .load(types::I64, trusted_readonly(), def, memory::BASE as i32);
+            self.mem_bases.push(base);
+        }
+    }
+
+    fn memory_def(&mut self, index: u32) -> Value {
+        let off = self.env.offsets.memory_ptr(index);
+        self.vmctx_load(types::I64, off, true)
+    }
+
+    fn heap_flags() -> MemFlagsData {
+        MemFlagsData::new()
+            .with_endianness(cranelift_codegen::ir::Endianness::Little)
+            .with_trap_code(Some(trap_code(TrapKind::MemoryOutOfBounds)))
+    }
+
+    /// The native address of `index + memarg.offset`, and the static offset left to fold.
+    fn heap_addr(&mut self, memarg: &MemArg, index: Value) -> (Value, i32) {
+        let wasmparser::MemArgTarget::Memory(mem) = memarg.target else {
+            unreachable!("GC arrays are not enabled")
+        };
+        let base = self.mem_bases[mem as usize];
+        let idx = self.b.ins().uextend(types::I64, index);
+        let addr = self.b.ins().iadd(base, idx);
+        match i32::try_from(memarg.offset) {
+            Ok(o) => (addr, o),
+            Err(_) => {
+                let addr = self.b.ins().iadd_imm_u(addr, memarg.offset as i64);
+                (addr, 0)
+            }
+        }
+    }
+
+    fn load(&mut self, memarg: &MemArg, ty: Type, ext: Ext) {
+        let index = self.pop();
+        let (addr, off) = self.heap_addr(memarg, index);
+        let f = Self::heap_flags();
+        let ins = self.b.ins();
+        let v = match ext {
+            Ext::None => ins.load(ty, f, addr, off),
+            Ext::S8 => ins.sload8(ty, f, addr, off),
+            Ext::U8 => ins.uload8(ty, f, addr, off),
+            Ext::S16 => ins.sload16(ty, f, addr, off),
+            Ext::U16 => ins.uload16(ty, f, addr, off),
+            Ext::S32 => ins.sload32(f, addr, off),
+            Ext::U32 => ins.uload32(f, addr, off),
+        };
+        self.push(v);
+    }
+
+    fn store(&mut self, memarg: &MemArg, bytes: u8) {
+        let (index, v) = self.pop2();
+        let (addr, off) = self.heap_addr(memarg, index);
+        let f = Self::heap_flags();
+        let wide = self.b.func.dfg.value_type(v) == types::I64;
+        let ins = self.b.ins();
+        match bytes {
+            1 => ins.istore8(f, v, addr, off),
+            2 => ins.istore16(f, v, addr, off),
+            4 if wide => ins.istore32(f, v, addr, off),
+            _ => ins.store(f, v, addr, off),
+        };
+    }
+
+    /// Translates a memory operator; returns false if `op` is not one.
+    pub(super) fn translate_memory(&mut self, op: &Operator<'_>) -> Result<bool> {
+        use types::{F32, F64, I32, I64};
+        match op {
+            Operator::I32Load { memarg } => self.load(memarg, I32, Ext::None),
+            Operator::I64Load { memarg } => self.load(memarg, I64, Ext::None),
+            Operator::F32Load { memarg } => self.load(memarg, F32, Ext::None),
+            Operator::F64Load { memarg } => self.load(memarg, F64, Ext::None),
+            Operator::I32Load8S { memarg } => self.load(memarg, I32, Ext::S8),
+            Operator::I32Load8U { memarg } => self.load(memarg, I32, Ext::U8),
+            Operator::I32Load16S { memarg } => self.load(memarg, I32, Ext::S16),
+            Operator::I32Load16U { memarg } => self.load(memarg, I32, Ext::U16),
+            Operator::I64Load8S { memarg } => self.load(memarg, I64, Ext::S8),
+            Operator::I64Load8U { memarg } => self.load(memarg, I64, Ext::U8),
+            Operator::I64Load16S { memarg } => self.load(memarg, I64, Ext::S16),
+            Operator::I64Load16U { memarg } => self.load(memarg, I64, Ext::U16),
+            Operator::I64Load32S { memarg } => self.load(memarg, I64, Ext::S32),
+            Operator::I64Load32U { memarg } => self.load(memarg, I64, Ext::U32),
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } => {
+                self.store(memarg, 4)
+            }
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
+                self.store(memarg, 8)
+            }
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
+                self.store(memarg, 1)
+            }
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
+                self.store(memarg, 2)
+            }
+            Operator::I64Store32 { memarg } => self.store(memarg, 4),
+            Operator::MemorySize { mem } => {
+                let def = self.memory_def(*mem);
+                let len = self
+                    .b
+                    .ins()
+                    .load(I64, trusted(), def, memory::LENGTH as i32);
+                let pages = self.b.ins().ushr_imm_u(len, 16);
+                let v = self.b.ins().ireduce(I32, pages);
+                self.push(v);
+            }
+            Operator::MemoryGrow { mem } => {
+                let delta = self.pop();
+                let m = self.i32const(*mem);
+                let r = self.call_builtin(Builtin::memory_grow, &[m, delta])[0];
+                self.push(r);
+            }
+            Operator::MemoryFill { mem } => {
+                let (dst, val, len) = self.pop3();
+                let m = self.i32const(*mem);
+                self.call_builtin_checked(
+                    Builtin::memory_fill,
+                    &[m, dst, val, len],
+                    TrapKind::MemoryOutOfBounds,
+                );
+            }
+            Operator::MemoryCopy { dst_mem, src_mem } => {
+                let (dst, src, len) = self.pop3();
+                let d = self.i32const(*dst_mem);
+                let s = self.i32const(*src_mem);
+                self.call_builtin_checked(
+                    Builtin::memory_copy,
+                    &[d, s, dst, src, len],
+                    TrapKind::MemoryOutOfBounds,
+                );
+            }
+            Operator::MemoryInit { data_index, mem } => {
+                let (dst, src, len) = self.pop3();
+                let m = self.i32const(*mem);
+                let d = self.i32const(*data_index);
+                self.call_builtin_checked(
+                    Builtin::memory_init,
+                    &[m, d, dst, src, len],
+                    TrapKind::MemoryOutOfBounds,
+                );
+            }
+            Operator::DataDrop { data_index } => {
+                let d = self.i32const(*data_index);
+                self.call_builtin(Builtin::data_drop, &[d]);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}

@@ -1,0 +1,65 @@
+//! Runtime functions that compiled code calls through the context's builtin table.
+//!
+//! Operations that need the runtime (growing a memory, bulk copies that must check bounds first) are
+//! calls through `vmctx->builtins[index]` with the platform C calling convention. Those that can
+//! fail return a nonzero status, and the caller raises the trap, so that the trap is reported at
+//! the wasm instruction that caused it.
+
+/// Abstract parameter/result types of builtin signatures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BType {
+    /// 32-bit integer.
+    I32,
+    /// Pointer-sized integer.
+    Ptr,
+}
+
+macro_rules! builtins {
+    ($($(#[$doc:meta])* $name:ident($($p:ident),*) -> ($($r:ident),*);)*) => {
+        /// A runtime function callable from compiled code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[allow(non_camel_case_types)]
+        #[repr(u32)]
+        pub enum Builtin { $($(#[$doc])* $name,)* }
+
+        impl Builtin {
+            /// Every builtin in table order.
+            pub const ALL: &'static [Builtin] = &[$(Builtin::$name),*];
+            /// Parameters after the leading vmctx pointer.
+            pub fn params(self) -> &'static [BType] {
+                match self { $(Builtin::$name => &[$(BType::$p),*],)* }
+            }
+            /// Results.
+            pub fn results(self) -> &'static [BType] {
+                match self { $(Builtin::$name => &[$(BType::$r),*],)* }
+            }
+            /// Byte offset of this builtin's entry in the builtin table.
+            pub fn table_offset(self) -> u32 {
+                self as u32 * 8
+            }
+        }
+    };
+}
+
+builtins! {
+    /// `memory.grow(mem, delta) -> old size in pages or -1`
+    memory_grow(I32, I32) -> (I32);
+    /// `memory.fill(mem, dst, val, len) -> status`
+    memory_fill(I32, I32, I32, I32) -> (I32);
+    /// `memory.copy(dst_mem, src_mem, dst, src, len) -> status`
+    memory_copy(I32, I32, I32, I32, I32) -> (I32);
+    /// `memory.init(mem, data, dst, src, len) -> status`
+    memory_init(I32, I32, I32, I32, I32) -> (I32);
+    /// `data.drop(data)`
+    data_drop(I32) -> ();
+    /// `table.grow(table, init, delta) -> old size or -1`
+    table_grow(I32, Ptr, I32) -> (I32);
+    /// `table.fill(table, dst, val, len) -> status`
+    table_fill(I32, I32, Ptr, I32) -> (I32);
+    /// `table.copy(dst_table, src_table, dst, src, len) -> status`
+    table_copy(I32, I32, I32, I32, I32) -> (I32);
+    /// `table.init(table, elem, dst, src, len) -> status`
+    table_init(I32, I32, I32, I32, I32) -> (I32);
+    /// `elem.drop(elem)`
+    elem_drop(I32) -> ();
+}

@@ -1,0 +1,18 @@
+//! The vocabulary shared by the sowa compiler, loader and runtime.
+//!
+//! Everything both sides of the `.so` must agree on is defined here once: the artifact format
+//! ([`artifact`]), the layout of the per-instance context that compiled code reads ([`vmctx`]), the
+//! trap kinds ([`trapcode`]), the runtime functions compiled code may call ([`builtins`]), and what
+//! differs per CPU architecture ([`arch`]).
+
+pub mod arch;
+pub mod artifact;
+pub mod builtins;
+pub mod trapcode;
+pub mod types;
+pub mod vmctx;
+
+pub use arch::Arch;
+pub use artifact::{Manifest, ManifestHeader, FORMAT_VERSION};
+pub use trapcode::TrapKind;
+pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};

@@ -1,0 +1,79 @@
+//! Why a WebAssembly computation stopped: the trap kinds compiled code can raise.
+//!
+//! The compiler records each potentially trapping instruction with one of these kinds; the runtime
+//! reports it. The numeric values are part of the artifact format.
+
+use serde::{Deserialize, Serialize};
+
+/// A trap kind, with the message the WebAssembly spec tests expect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum TrapKind {
+    /// A linear memory access outside the memory's current size.
+    MemoryOutOfBounds = 1,
+    /// Integer division or remainder by zero.
+    IntegerDivideByZero = 2,
+    /// Integer overflow (signed division of MIN by -1, trapping float-to-int out of range).
+    IntegerOverflow = 3,
+    /// A trapping float-to-int conversion of NaN.
+    BadConversionToInteger = 4,
+    /// The `unreachable` instruction.
+    Unreachable = 5,
+    /// `call_indirect` whose callee has another signature.
+    IndirectCallTypeMismatch = 6,
+    /// `call_indirect` with an index outside the table.
+    UndefinedElement = 7,
+    /// `call_indirect` on a null table entry.
+    UninitializedElement = 8,
+    /// The wasm stack limit was reached.
+    StackOverflow = 9,
+    /// A table access outside the table's current size.
+    TableOutOfBounds = 10,
+    /// A null reference was dereferenced (`call_ref` and friends).
+    NullReference = 11,
+}
+
+impl TrapKind {
+    /// Every kind, for tables that map codes in both directions.
+    pub const ALL: [TrapKind; 11] = [
+        TrapKind::MemoryOutOfBounds,
+        TrapKind::IntegerDivideByZero,
+        TrapKind::IntegerOverflow,
+        TrapKind::BadConversionToInteger,
+        TrapKind::Unreachable,
+        TrapKind::IndirectCallTypeMismatch,
+        TrapKind::UndefinedElement,
+        TrapKind::UninitializedElement,
+        TrapKind::StackOverflow,
+        TrapKind::TableOutOfBounds,
+        TrapKind::NullReference,
+    ];
+
+    /// The kind encoded as `code`, if any.
+    pub fn from_code(code: u8) -> Option<TrapKind> {
+        Self::ALL.iter().copied().find(|k| *k as u8 == code)
+    }
+
+    /// The wording of the WebAssembly specification's test suite.
+    pub fn message(self) -> &'static str {
+        match self {
+            TrapKind::MemoryOutOfBounds => "out of bounds memory access",
+            TrapKind::IntegerDivideByZero => "integer divide by zero",
+            TrapKind::IntegerOverflow => "integer overflow",
+            TrapKind::BadConversionToInteger => "invalid conversion to integer",
+            TrapKind::Unreachable => "unreachable",
+            TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapKind::UndefinedElement => "undefined element",
+            TrapKind::UninitializedElement => "uninitialized element",
+            TrapKind::StackOverflow => "call stack exhausted",
+            TrapKind::TableOutOfBounds => "out of bounds table access",
+            TrapKind::NullReference => "null reference",
+        }
+    }
+}
+
+impl std::fmt::Display for TrapKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}

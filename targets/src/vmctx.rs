@@ -1,0 +1,210 @@
+//! Layout of the per-instance context (`vmctx`) that compiled code receives as its first argument.
+//!
+//! The compiler turns every access to instance state into a load at an offset computed here; the
+//! runtime allocates and fills a block of exactly this shape. Fixed header first, then arrays whose
+//! lengths come from the module:
+//!
+//! ```text
+//! header     stack_limit, builtins, instance                        (HEADER_SIZE bytes)
+//! type_ids   [u32; types]            canonical signature id per module type index
+//! memories   [*mut VMMemory; memories]   imported then defined
+//! tables     [*mut VMTable;  tables]     imported then defined
+//! globals    [*mut VMGlobal; globals]    imported then defined
+//! funcrefs   [VMFuncRef; functions]      imported then defined; also the import table
+//! defined memories, tables and globals, stored inline
+//! ```
+
+/// Offset of the lowest stack address wasm code may use, checked in every function prologue.
+pub const STACK_LIMIT: u32 = 0;
+/// Offset of the pointer to the table of runtime functions ([`crate::builtins`]).
+pub const BUILTINS: u32 = 8;
+/// Offset of the runtime's back pointer to the instance that owns this context.
+pub const INSTANCE: u32 = 16;
+/// Size of the fixed header.
+pub const HEADER_SIZE: u32 = 24;
+
+/// Size of a pointer-sized field (both supported targets are 64-bit).
+pub const PTR: u32 = 8;
+
+/// A linear memory as compiled code sees it: base address and current length in bytes.
+pub mod memory {
+    /// Offset of the base address.
+    pub const BASE: u32 = 0;
+    /// Offset of the current length in bytes (u64).
+    pub const LENGTH: u32 = 8;
+    /// Size of the record.
+    pub const SIZE: u32 = 16;
+}
+
+/// A table as compiled code sees it: base of its element array and its current length.
+pub mod table {
+    /// Offset of the pointer to the elements (each a pointer-sized reference).
+    pub const BASE: u32 = 0;
+    /// Offset of the current number of elements (u64).
+    pub const LENGTH: u32 = 8;
+    /// Size of the record.
+    pub const SIZE: u32 = 16;
+}
+
+/// A global's storage cell; large enough for any value type.
+pub mod global {
+    /// Size of the cell.
+    pub const SIZE: u32 = 16;
+}
+
+/// A function reference: what `ref.func` yields, tables hold, and imports are called through.
+pub mod funcref {
+    /// Offset of the code address to call with the wasm calling convention.
+    pub const WASM_CALL: u32 = 0;
+    /// Offset of the callee's own context, passed as its first argument.
+    pub const VMCTX: u32 = 8;
+    /// Offset of the canonical signature id (u32) checked by `call_indirect`.
+    pub const TYPE_ID: u32 = 16;
+    /// Offset of the host-to-wasm entry trampoline for this signature (null for host functions).
+    pub const ARRAY_CALL: u32 = 24;
+    /// Size of the record.
+    pub const SIZE: u32 = 32;
+}
+
+/// The context of a host function, passed as the callee vmctx to a wasm-to-host bridge.
+pub mod host_ctx {
+    /// Offset of the host entry point: `extern "C" fn(host_ctx, caller_vmctx, values: *mut [u8; 16])`.
+    pub const FUNC: u32 = 0;
+}
+
+/// Size of one slot of the value array that trampolines and bridges pass values in.
+pub const VALUE_SLOT: u32 = 16;
+
+/// The counts that determine a context's layout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VMCounts {
+    /// Module type section entries.
+    pub types: u32,
+    /// All functions, imported and defined.
+    pub functions: u32,
+    /// All memories, imported and defined.
+    pub memories: u32,
+    /// Imported memories.
+    pub imported_memories: u32,
+    /// All tables, imported and defined.
+    pub tables: u32,
+    /// Imported tables.
+    pub imported_tables: u32,
+    /// All globals, imported and defined.
+    pub globals: u32,
+    /// Imported globals.
+    pub imported_globals: u32,
+}
+
+/// Offsets of every field of a context with the given counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VMOffsets {
+    /// The counts this layout was computed from.
+    pub counts: VMCounts,
+    type_ids: u32,
+    memories: u32,
+    tables: u32,
+    globals: u32,
+    funcrefs: u32,
+    defined_memories: u32,
+    defined_tables: u32,
+    defined_globals: u32,
+    size: u32,
+}
+
+fn align(x: u32, to: u32) -> u32 {
+    x.div_ceil(to) * to
+}
+
+impl VMOffsets {
+    /// Computes the layout for `counts`.
+    pub fn new(counts: VMCounts) -> Self {
+        let type_ids = HEADER_SIZE;
+        let memories = align(type_ids + 4 * counts.types, 8);
+        let tables = memories + PTR * counts.memories;
+        let globals = tables + PTR * counts.tables;
+        let funcrefs = align(globals + PTR * counts.globals, 16);
+        let defined_memories = funcrefs + funcref::SIZE * counts.functions;
+        let defined_tables =
+            defined_memories + memory::SIZE * (counts.memories - counts.imported_memories);
+        let defined_globals =
+            defined_tables + table::SIZE * (counts.tables - counts.imported_tables);
+        let size = defined_globals + global::SIZE * (counts.globals - counts.imported_globals);
+        VMOffsets {
+            counts,
+            type_ids,
+            memories,
+            tables,
+            globals,
+            funcrefs,
+            defined_memories,
+            defined_tables,
+            defined_globals,
+            size,
+        }
+    }
+
+    /// Offset of the canonical id of module type `index`.
+    pub fn type_id(&self, index: u32) -> u32 {
+        self.type_ids + 4 * index
+    }
+    /// Offset of the pointer to memory `index`'s [`memory`] record.
+    pub fn memory_ptr(&self, index: u32) -> u32 {
+        self.memories + PTR * index
+    }
+    /// Offset of the pointer to table `index`'s [`table`] record.
+    pub fn table_ptr(&self, index: u32) -> u32 {
+        self.tables + PTR * index
+    }
+    /// Offset of the pointer to global `index`'s cell.
+    pub fn global_ptr(&self, index: u32) -> u32 {
+        self.globals + PTR * index
+    }
+    /// Offset of function `index`'s [`funcref`] record.
+    pub fn funcref(&self, index: u32) -> u32 {
+        self.funcrefs + funcref::SIZE * index
+    }
+    /// Offset of the storage of the `index`-th defined memory.
+    pub fn defined_memory(&self, index: u32) -> u32 {
+        self.defined_memories + memory::SIZE * index
+    }
+    /// Offset of the storage of the `index`-th defined table.
+    pub fn defined_table(&self, index: u32) -> u32 {
+        self.defined_tables + table::SIZE * index
+    }
+    /// Offset of the storage of the `index`-th defined global.
+    pub fn defined_global(&self, index: u32) -> u32 {
+        self.defined_globals + global::SIZE * index
+    }
+    /// Total size of the context in bytes.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_do_not_overlap() {
+        let o = VMOffsets::new(VMCounts {
+            types: 3,
+            functions: 5,
+            memories: 2,
+            imported_memories: 1,
+            tables: 1,
+            imported_tables: 0,
+            globals: 4,
+            imported_globals: 2,
+        });
+        assert!(o.type_id(2) + 4 <= o.memory_ptr(0));
+        assert!(o.memory_ptr(1) + 8 <= o.table_ptr(0));
+        assert!(o.global_ptr(3) + 8 <= o.funcref(0));
+        assert_eq!(o.funcref(0) % 16, 0);
+        assert!(o.funcref(4) + funcref::SIZE <= o.defined_memory(0));
+        assert!(o.defined_memory(0) + memory::SIZE <= o.defined_table(0));
+        assert!(o.defined_table(0) + table::SIZE <= o.defined_global(0));
+        assert_eq!(o.defined_global(1) + global::SIZE, o.size());
+    }
+}
