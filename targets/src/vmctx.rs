@@ -5,17 +5,20 @@
 //! lengths come from the module:
 //!
 //! ```text
-//! header     stack_limit, builtins, instance                        (HEADER_SIZE bytes)
+//! header     limits, builtins, instance                          (HEADER_SIZE bytes)
 //! type_ids   [u32; types]            canonical signature id per module type index
 //! memories   [*mut VMMemory; memories]   imported then defined
 //! tables     [*mut VMTable;  tables]     imported then defined
 //! globals    [*mut VMGlobal; globals]    imported then defined
 //! funcrefs   [VMFuncRef; functions]      imported then defined; also the import table
-//! defined memories, tables and globals, stored inline
+//! defined globals, stored inline
 //! ```
+//!
+//! Memory and table records live with the memory or table itself (they are shared by every
+//! instance that imports them and change on growth), so the context only points at them.
 
-/// Offset of the lowest stack address wasm code may use, checked in every function prologue.
-pub const STACK_LIMIT: u32 = 0;
+/// Offset of the pointer to the store's [`limits`] record, shared by all instances of a store.
+pub const LIMITS: u32 = 0;
 /// Offset of the pointer to the table of runtime functions ([`crate::builtins`]).
 pub const BUILTINS: u32 = 8;
 /// Offset of the runtime's back pointer to the instance that owns this context.
@@ -25,6 +28,12 @@ pub const HEADER_SIZE: u32 = 24;
 
 /// Size of a pointer-sized field (both supported targets are 64-bit).
 pub const PTR: u32 = 8;
+
+/// Per-store, per-call limits that compiled code checks.
+pub mod limits {
+    /// Offset of the lowest stack address wasm code may use, checked in every function prologue.
+    pub const STACK_LIMIT: u32 = 0;
+}
 
 /// A linear memory as compiled code sees it: base address and current length in bytes.
 pub mod memory {
@@ -106,8 +115,6 @@ pub struct VMOffsets {
     tables: u32,
     globals: u32,
     funcrefs: u32,
-    defined_memories: u32,
-    defined_tables: u32,
     defined_globals: u32,
     size: u32,
 }
@@ -124,11 +131,7 @@ impl VMOffsets {
         let tables = memories + PTR * counts.memories;
         let globals = tables + PTR * counts.tables;
         let funcrefs = align(globals + PTR * counts.globals, 16);
-        let defined_memories = funcrefs + funcref::SIZE * counts.functions;
-        let defined_tables =
-            defined_memories + memory::SIZE * (counts.memories - counts.imported_memories);
-        let defined_globals =
-            defined_tables + table::SIZE * (counts.tables - counts.imported_tables);
+        let defined_globals = funcrefs + funcref::SIZE * counts.functions;
         let size = defined_globals + global::SIZE * (counts.globals - counts.imported_globals);
         VMOffsets {
             counts,
@@ -137,8 +140,6 @@ impl VMOffsets {
             tables,
             globals,
             funcrefs,
-            defined_memories,
-            defined_tables,
             defined_globals,
             size,
         }
@@ -163,14 +164,6 @@ impl VMOffsets {
     /// Offset of function `index`'s [`funcref`] record.
     pub fn funcref(&self, index: u32) -> u32 {
         self.funcrefs + funcref::SIZE * index
-    }
-    /// Offset of the storage of the `index`-th defined memory.
-    pub fn defined_memory(&self, index: u32) -> u32 {
-        self.defined_memories + memory::SIZE * index
-    }
-    /// Offset of the storage of the `index`-th defined table.
-    pub fn defined_table(&self, index: u32) -> u32 {
-        self.defined_tables + table::SIZE * index
     }
     /// Offset of the storage of the `index`-th defined global.
     pub fn defined_global(&self, index: u32) -> u32 {
@@ -202,9 +195,7 @@ mod tests {
         assert!(o.memory_ptr(1) + 8 <= o.table_ptr(0));
         assert!(o.global_ptr(3) + 8 <= o.funcref(0));
         assert_eq!(o.funcref(0) % 16, 0);
-        assert!(o.funcref(4) + funcref::SIZE <= o.defined_memory(0));
-        assert!(o.defined_memory(0) + memory::SIZE <= o.defined_table(0));
-        assert!(o.defined_table(0) + table::SIZE <= o.defined_global(0));
+        assert!(o.funcref(4) + funcref::SIZE <= o.defined_global(0));
         assert_eq!(o.defined_global(1) + global::SIZE, o.size());
     }
 }

@@ -132,11 +132,23 @@ pub fn translate_function(
     let vmctx = b.block_params(entry)[0];
     let params: Vec<Value> = b.block_params(entry)[2..].to_vec();
 
-    let stack_limit_gv = b.create_global_value(ir::GlobalValueData::VMContext);
+    let vmctx_gv = b.create_global_value(ir::GlobalValueData::VMContext);
+    let ro = b
+        .func
+        .dfg
+        .mem_flags
+        .insert(trusted_readonly())
+        .expect("few flag sets");
     let flags = b.func.dfg.mem_flags.insert(trusted()).expect("few flag sets");
+    let limits = b.create_global_value(ir::GlobalValueData::Load {
+        base: vmctx_gv,
+        offset: (vmctx::LIMITS as i32).into(),
+        global_type: types::I64,
+        flags: ro,
+    });
     let limit = b.create_global_value(ir::GlobalValueData::Load {
-        base: stack_limit_gv,
-        offset: (vmctx::STACK_LIMIT as i32).into(),
+        base: limits,
+        offset: (vmctx::limits::STACK_LIMIT as i32).into(),
         global_type: types::I64,
         flags,
     });

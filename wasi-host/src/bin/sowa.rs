@@ -1,1 +1,166 @@
-fn main(){}
+//! `sowa`: runs a module compiled by `sowac` (or, with the `compiler` feature, a `.wasm`).
+//!
+//! Exit status: the program's `proc_exit` code (0 when `_start` returns); 134 when the program
+//! traps; 1 when the module cannot be loaded, linked or its arguments parsed.
+
+use clap::{Parser, Subcommand};
+use sowa_runtime::{Linker, Module, Store, Trap, Val, ValType};
+use sowa_wasi::WasiCtx;
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+/// Status when the program traps (as Wasmtime's CLI: 128 + SIGABRT).
+const TRAP_STATUS: u8 = 134;
+
+#[derive(Parser)]
+#[command(name = "sowa", version, about = "Run WebAssembly compiled ahead of time by sowac")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a module: its `_start` (WASI command), or the function given with --invoke.
+    Run(RunArgs),
+}
+
+#[derive(Parser)]
+struct RunArgs {
+    /// Set an environment variable for the program (repeatable).
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    env: Vec<String>,
+    /// Call this exported function with the arguments instead of running `_start`.
+    #[arg(long)]
+    invoke: Option<String>,
+    /// The module: a `.so` from sowac (or a `.wasm` when built with the compiler).
+    file: PathBuf,
+    /// Arguments for the program (or the invoked function).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+fn load(path: &PathBuf) -> Result<Module, String> {
+    let head = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut b = [0u8; 4];
+        let n = f.read(&mut b).map_err(|e| format!("{}: {e}", path.display()))?;
+        b[..n].to_vec()
+    };
+    if head == b"\0asm" {
+        #[cfg(feature = "compiler")]
+        {
+            let wasm = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let so = sowa_wasi::cache::compiled(&wasm)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            return Module::from_file(&so).map_err(|e| format!("{}: {e}", so.display()));
+        }
+        #[cfg(not(feature = "compiler"))]
+        return Err(format!(
+            "{}: this is a .wasm file and this runner was built without the compiler; \
+             compile it with `sowac` first",
+            path.display()
+        ));
+    }
+    Module::from_file(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn parse_arg(s: &str, ty: ValType) -> Result<Val, String> {
+    let bad = || format!("cannot parse '{s}' as {ty:?}");
+    Ok(match ty {
+        ValType::I32 => Val::I32(
+            s.parse::<i32>()
+                .or_else(|_| s.parse::<u32>().map(|v| v as i32))
+                .map_err(|_| bad())?,
+        ),
+        ValType::I64 => Val::I64(
+            s.parse::<i64>()
+                .or_else(|_| s.parse::<u64>().map(|v| v as i64))
+                .map_err(|_| bad())?,
+        ),
+        ValType::F32 => Val::F32(s.parse::<f32>().map_err(|_| bad())?.to_bits()),
+        ValType::F64 => Val::F64(s.parse::<f64>().map_err(|_| bad())?.to_bits()),
+        _ => return Err(format!("cannot pass a {ty:?} from the command line")),
+    })
+}
+
+fn report_trap(t: &Trap) -> ExitCode {
+    if let Some(code) = t.exit_code() {
+        return ExitCode::from(code as u8);
+    }
+    eprintln!("error: {t}");
+    ExitCode::from(TRAP_STATUS)
+}
+
+fn run(args: RunArgs) -> Result<ExitCode, String> {
+    let module = load(&args.file)?;
+    let store = Store::default();
+    let mut linker = Linker::new();
+    let program = args.file.display().to_string();
+    let mut argv = vec![program];
+    argv.extend(args.args.iter().cloned());
+    for e in &args.env {
+        if !e.contains('=') {
+            return Err(format!("--env expects NAME=VALUE, got '{e}'"));
+        }
+    }
+    let ctx = Rc::new(RefCell::new(WasiCtx::new(argv, args.env.clone())));
+    sowa_wasi::add_to_linker(&mut linker, &store, ctx);
+    let instance = match linker.instantiate(&store, &module) {
+        Ok(i) => i,
+        Err(sowa_runtime::InstantiateError::Trap(t)) => return Ok(report_trap(&t)),
+        Err(e) => return Err(e.to_string()),
+    };
+    match &args.invoke {
+        Some(name) => {
+            let f = instance
+                .get_func(name)
+                .ok_or_else(|| format!("no exported function '{name}'"))?;
+            if f.ty().params.len() != args.args.len() {
+                return Err(format!(
+                    "'{name}' takes {} arguments, {} given",
+                    f.ty().params.len(),
+                    args.args.len()
+                ));
+            }
+            let vals = args
+                .args
+                .iter()
+                .zip(&f.ty().params)
+                .map(|(s, t)| parse_arg(s, *t))
+                .collect::<Result<Vec<_>, _>>()?;
+            match f.call(&vals) {
+                Ok(results) => {
+                    for r in results {
+                        println!("{r}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(t) => Ok(report_trap(&t)),
+            }
+        }
+        None => {
+            let start = instance
+                .get_func("_start")
+                .ok_or("the module exports no `_start`; use --invoke to call a function")?;
+            match start.call(&[]) {
+                Ok(_) => Ok(ExitCode::SUCCESS),
+                Err(t) => Ok(report_trap(&t)),
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.command {
+        Command::Run(a) => run(a),
+    };
+    r.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    })
+}

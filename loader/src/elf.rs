@@ -1,0 +1,153 @@
+//! Reads the ELF container: machine, symbols, segments, and where manifest and text are.
+
+use sowa_targets::artifact::{ManifestHeader, MANIFEST_SYMBOL, TEXT_SYMBOL};
+use sowa_targets::Arch;
+
+/// Why an artifact was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read or mapped.
+    #[error("{0}")]
+    Io(String),
+    /// Not an ELF file, or a malformed one.
+    #[error("not a valid ELF shared object: {0}")]
+    Elf(String),
+    /// An ELF file that is not a sowa module.
+    #[error("not a sowa module: {0}")]
+    NotSowa(String),
+    /// A sowa module for another architecture.
+    #[error("module was compiled for {found}, but this machine is {host}: recompile with `sowac --target {host}`")]
+    WrongTarget {
+        /// Target in the file.
+        found: String,
+        /// This machine.
+        host: Arch,
+    },
+    /// Format version, truncation or corruption of the manifest.
+    #[error("{0}")]
+    Format(String),
+    /// An index or span of the manifest points outside what it should.
+    #[error("corrupt module: {0}")]
+    Corrupt(String),
+    /// The code needs CPU features this machine lacks.
+    #[error("this CPU lacks features the module was compiled for: {0}")]
+    CpuFeatures(String),
+    /// The runner runs on an architecture sowa has no code generator for.
+    #[error("this machine's architecture is not supported by sowa")]
+    UnsupportedHost,
+}
+
+/// Where the parts of an artifact are in the file.
+pub struct Layout {
+    /// The decoded fixed header.
+    pub header: ManifestHeader,
+    /// File offset of the encoded manifest (after the header).
+    pub manifest_offset: usize,
+    /// File offset of the text.
+    pub text_offset: usize,
+}
+
+impl Layout {
+    /// The encoded manifest.
+    pub fn manifest_bytes<'a>(&self, file: &'a [u8]) -> &'a [u8] {
+        &file[self.manifest_offset..self.manifest_offset + self.header.manifest_len as usize]
+    }
+}
+
+fn machine_arch(machine: u16) -> Option<Arch> {
+    [Arch::X86_64, Arch::Aarch64]
+        .into_iter()
+        .find(|a| a.elf_machine() == machine)
+}
+
+/// Translates a virtual address to a file offset through the PT_LOAD segments, requiring
+/// `len` bytes to lie in one segment's file image; `exec` demands an executable segment.
+fn vaddr_to_offset(
+    elf: &goblin::elf::Elf<'_>,
+    vaddr: u64,
+    len: u64,
+    exec: bool,
+    file_len: usize,
+) -> Option<usize> {
+    elf.program_headers
+        .iter()
+        .filter(|p| p.p_type == goblin::elf::program_header::PT_LOAD)
+        .filter(|p| !exec || p.is_executable())
+        .find(|p| {
+            vaddr >= p.p_vaddr
+                && vaddr
+                    .checked_add(len)
+                    .is_some_and(|e| e <= p.p_vaddr.saturating_add(p.p_filesz))
+        })
+        .and_then(|p| {
+            let off = p.p_offset.checked_add(vaddr - p.p_vaddr)?;
+            (off.checked_add(len)? <= file_len as u64).then_some(off as usize)
+        })
+}
+
+/// Parses and checks the container; returns where the manifest and the text are.
+pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
+    let elf = goblin::elf::Elf::parse(file).map_err(|e| LoadError::Elf(e.to_string()))?;
+    if !elf.is_64 || !elf.little_endian {
+        return Err(LoadError::Elf("not a 64-bit little-endian file".into()));
+    }
+    match machine_arch(elf.header.e_machine) {
+        Some(a) if a == host => {}
+        Some(a) => {
+            return Err(LoadError::WrongTarget {
+                found: a.to_string(),
+                host,
+            })
+        }
+        None => {
+            return Err(LoadError::WrongTarget {
+                found: format!("ELF machine {}", elf.header.e_machine),
+                host,
+            })
+        }
+    }
+    if elf.header.e_type != goblin::elf::header::ET_DYN {
+        return Err(LoadError::Elf("not a shared object (ET_DYN)".into()));
+    }
+    let symbol = |name: &str| {
+        elf.dynsyms
+            .iter()
+            .find(|s| elf.dynstrtab.get_at(s.st_name) == Some(name))
+            .ok_or_else(|| LoadError::NotSowa(format!("no `{name}` symbol")))
+    };
+    let manifest_sym = symbol(MANIFEST_SYMBOL)?;
+    let text_sym = symbol(TEXT_SYMBOL)?;
+    let header_len = ManifestHeader::SIZE as u64;
+    let hdr_off = vaddr_to_offset(&elf, manifest_sym.st_value, header_len, false, file.len())
+        .ok_or_else(|| LoadError::Corrupt("manifest lies outside the file".into()))?;
+    let header = ManifestHeader::from_bytes(&file[hdr_off..hdr_off + ManifestHeader::SIZE])
+        .map_err(|e| LoadError::Format(e.to_string()))?;
+    let arch = Arch::from_u32(header.arch)
+        .ok_or_else(|| LoadError::Corrupt(format!("unknown target id {}", header.arch)))?;
+    if arch != host {
+        return Err(LoadError::WrongTarget {
+            found: arch.to_string(),
+            host,
+        });
+    }
+    let manifest_len = header_len
+        .checked_add(header.manifest_len)
+        .filter(|l| *l <= manifest_sym.st_size)
+        .ok_or_else(|| LoadError::Corrupt("manifest length exceeds its symbol".into()))?;
+    vaddr_to_offset(&elf, manifest_sym.st_value, manifest_len, false, file.len())
+        .ok_or_else(|| LoadError::Corrupt("manifest truncated".into()))?;
+    let text_offset = vaddr_to_offset(&elf, text_sym.st_value, header.text_len, true, file.len())
+        .ok_or_else(|| LoadError::Corrupt("text lies outside an executable segment".into()))?;
+    let data_end = header
+        .data_offset
+        .checked_add(header.data_len)
+        .filter(|e| *e <= file.len() as u64);
+    if data_end.is_none() {
+        return Err(LoadError::Corrupt("data section lies outside the file".into()));
+    }
+    Ok(Layout {
+        header,
+        manifest_offset: hdr_off + ManifestHeader::SIZE,
+        text_offset,
+    })
+}

@@ -1,0 +1,77 @@
+//! x86-64 System V: context save/restore and signal context access.
+
+use super::JmpBuf;
+
+/// Saves callee-saved state in `buf` and calls `f(data)`; returns 0, or 1 when [`unwind`] is
+/// called with `buf`.
+///
+/// # Safety
+/// `buf` must stay valid until this returns; `f` must not return through frames that `unwind`
+/// would skip with pending destructors.
+#[unsafe(naked)]
+pub unsafe extern "C" fn try_call(
+    buf: *mut JmpBuf,
+    f: unsafe extern "C" fn(*mut u8),
+    data: *mut u8,
+) -> u32 {
+    core::arch::naked_asm!(
+        "mov [rdi + 0], rbx",
+        "mov [rdi + 8], rbp",
+        "mov [rdi + 16], r12",
+        "mov [rdi + 24], r13",
+        "mov [rdi + 32], r14",
+        "mov [rdi + 40], r15",
+        "lea rax, [rsp + 8]",
+        "mov [rdi + 48], rax",
+        "mov rax, [rsp]",
+        "mov [rdi + 56], rax",
+        "sub rsp, 8",
+        "mov rdi, rdx",
+        "call rsi",
+        "add rsp, 8",
+        "xor eax, eax",
+        "ret",
+    )
+}
+
+/// Restores the state saved by [`try_call`] in `buf`, which then returns 1.
+///
+/// # Safety
+/// `buf` must have been filled by a `try_call` that is still on the stack.
+#[unsafe(naked)]
+pub unsafe extern "C" fn unwind(buf: *const JmpBuf) -> ! {
+    core::arch::naked_asm!(
+        "mov rbx, [rdi + 0]",
+        "mov rbp, [rdi + 8]",
+        "mov r12, [rdi + 16]",
+        "mov r13, [rdi + 24]",
+        "mov r14, [rdi + 32]",
+        "mov r15, [rdi + 40]",
+        "mov rsp, [rdi + 48]",
+        "mov eax, 1",
+        "jmp qword ptr [rdi + 56]",
+    )
+}
+
+/// The faulting program counter in a signal context.
+///
+/// # Safety
+/// `ctx` must be the `ucontext_t` passed to a `SA_SIGINFO` handler.
+pub unsafe fn context_pc(ctx: *mut libc::c_void) -> usize {
+    let uc = ctx as *const libc::ucontext_t;
+    // SAFETY: per the caller's contract, `uc` points to a valid ucontext.
+    unsafe { (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize }
+}
+
+/// Makes the signal return into `unwind(buf)`.
+///
+/// # Safety
+/// As for [`context_pc`]; `buf` must satisfy [`unwind`]'s contract.
+pub unsafe fn redirect_to_unwind(ctx: *mut libc::c_void, buf: *const JmpBuf) {
+    let uc = ctx as *mut libc::ucontext_t;
+    // SAFETY: per the caller's contract, `uc` points to a valid, writable ucontext.
+    unsafe {
+        (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = unwind as *const () as usize as i64;
+        (*uc).uc_mcontext.gregs[libc::REG_RDI as usize] = buf as i64;
+    }
+}

@@ -1,0 +1,184 @@
+//! The runtime functions compiled code calls through `vmctx->builtins` (see
+//! `sowa_targets::builtins` for the list and signatures). Those that can fail return 1 and let
+//! the compiled caller raise the trap at the right wasm instruction.
+
+use crate::instance::InstanceData;
+use sowa_targets::builtins::Builtin;
+use sowa_targets::types::WASM_PAGE_SIZE;
+
+/// Status for success.
+const OK: u32 = 0;
+/// Status that makes the caller trap.
+const FAIL: u32 = 1;
+
+/// An array of function addresses.
+#[repr(transparent)]
+pub(crate) struct BuiltinTable(pub [*const (); 10]);
+
+// SAFETY: the table is immutable and holds code addresses only.
+unsafe impl Sync for BuiltinTable {}
+
+/// The table, in [`Builtin`] order.
+pub(crate) static TABLE: BuiltinTable = BuiltinTable([
+    memory_grow as *const (),
+    memory_fill as *const (),
+    memory_copy as *const (),
+    memory_init as *const (),
+    data_drop as *const (),
+    table_grow as *const (),
+    table_fill as *const (),
+    table_copy as *const (),
+    table_init as *const (),
+    elem_drop as *const (),
+]);
+
+const _: () = assert!(TABLE.0.len() == Builtin::ALL.len());
+
+/// The instance behind a vmctx passed by compiled code.
+fn inst<'a>(vmctx: *mut u8) -> &'a mut InstanceData {
+    // SAFETY: compiled code passes its own live vmctx, and runs single-threaded per store, so
+    // no other reference to the instance is in use during a builtin.
+    unsafe { InstanceData::from_vmctx_mut(vmctx) }
+}
+
+/// Checks `start + len <= size` without overflow.
+fn in_bounds(start: u32, len: u32, size: u64) -> bool {
+    start as u64 + len as u64 <= size
+}
+
+extern "C" fn memory_grow(vmctx: *mut u8, mem: u32, delta: u32) -> u32 {
+    let i = inst(vmctx);
+    // SAFETY: memories live in the store.
+    let m = unsafe { &mut *i.memories[mem as usize] };
+    m.grow(delta as u64).map_or(u32::MAX, |old| old as u32)
+}
+
+extern "C" fn memory_fill(vmctx: *mut u8, mem: u32, dst: u32, val: u32, len: u32) -> u32 {
+    let i = inst(vmctx);
+    // SAFETY: memories live in the store.
+    let m = unsafe { &mut *i.memories[mem as usize] };
+    let bytes = m.bytes_mut();
+    if !in_bounds(dst, len, bytes.len() as u64) {
+        return FAIL;
+    }
+    bytes[dst as usize..(dst + len) as usize].fill(val as u8);
+    OK
+}
+
+extern "C" fn memory_copy(
+    vmctx: *mut u8,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    let i = inst(vmctx);
+    let (d, s) = (i.memories[dst_mem as usize], i.memories[src_mem as usize]);
+    // SAFETY: memories live in the store; the copy goes through raw pointers because source and
+    // destination may be the same memory (and may overlap).
+    unsafe {
+        let (dlen, slen) = ((*d).vm.length, (*s).vm.length);
+        if !in_bounds(dst, len, dlen) || !in_bounds(src, len, slen) {
+            return FAIL;
+        }
+        std::ptr::copy(
+            (*s).vm.base.add(src as usize),
+            (*d).vm.base.add(dst as usize),
+            len as usize,
+        );
+    }
+    OK
+}
+
+extern "C" fn memory_init(vmctx: *mut u8, mem: u32, data: u32, dst: u32, src: u32, len: u32) -> u32 {
+    let i = inst(vmctx);
+    let seg = &i.module.inner.manifest.data[data as usize];
+    let bytes: &[u8] = if i.dropped_data[data as usize] {
+        &[]
+    } else {
+        i.module.inner.artifact.data(seg)
+    };
+    // SAFETY: memories live in the store.
+    let m = unsafe { &mut *i.memories[mem as usize] };
+    let mb = m.bytes_mut();
+    if !in_bounds(src, len, bytes.len() as u64) || !in_bounds(dst, len, mb.len() as u64) {
+        return FAIL;
+    }
+    mb[dst as usize..(dst + len) as usize]
+        .copy_from_slice(&bytes[src as usize..(src + len) as usize]);
+    OK
+}
+
+extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
+    inst(vmctx).dropped_data[data as usize] = true;
+}
+
+extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u32) -> u32 {
+    let i = inst(vmctx);
+    // SAFETY: tables live in the store.
+    let t = unsafe { &mut *i.tables[table as usize] };
+    t.grow(delta as u64, init).map_or(u32::MAX, |old| old as u32)
+}
+
+extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: usize, len: u32) -> u32 {
+    let i = inst(vmctx);
+    // SAFETY: tables live in the store.
+    let t = unsafe { &mut *i.tables[table as usize] };
+    if !in_bounds(dst, len, t.len()) {
+        return FAIL;
+    }
+    t.elements[dst as usize..(dst + len) as usize].fill(val);
+    OK
+}
+
+extern "C" fn table_copy(
+    vmctx: *mut u8,
+    dst_table: u32,
+    src_table: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    let i = inst(vmctx);
+    let (d, s) = (i.tables[dst_table as usize], i.tables[src_table as usize]);
+    // SAFETY: tables live in the store; raw copy because they may be the same table.
+    unsafe {
+        if !in_bounds(dst, len, (*d).len()) || !in_bounds(src, len, (*s).len()) {
+            return FAIL;
+        }
+        std::ptr::copy(
+            (*s).elements.as_ptr().add(src as usize),
+            (*d).elements.as_mut_ptr().add(dst as usize),
+            len as usize,
+        );
+    }
+    OK
+}
+
+extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32 {
+    let i = inst(vmctx);
+    let seg = &i.module.inner.manifest.elements[elem as usize];
+    let n = if i.dropped_elems[elem as usize] {
+        0
+    } else {
+        seg.items.len()
+    };
+    // SAFETY: tables live in the store.
+    let t = unsafe { &mut *i.tables[table as usize] };
+    if !in_bounds(src, len, n as u64) || !in_bounds(dst, len, t.len()) {
+        return FAIL;
+    }
+    let ty = sowa_targets::ValType::Ref(seg.ty);
+    for k in 0..len as usize {
+        let v = crate::instance::eval_const(i, &seg.items[src as usize + k], ty);
+        t.elements[dst as usize + k] = v.to_raw() as usize;
+    }
+    OK
+}
+
+extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
+    inst(vmctx).dropped_elems[elem as usize] = true;
+}
+
+const _: () = assert!(WASM_PAGE_SIZE == 65536);

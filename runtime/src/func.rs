@@ -1,0 +1,267 @@
+//! Functions: calling wasm from the host, and host functions callable from wasm.
+
+use crate::instance::InstanceData;
+use crate::store::{Store, StoreInner};
+use crate::traps::{self, Trap};
+use crate::values::Val;
+use crate::{arch, memory::MemoryData};
+use sowa_targets::FuncType;
+use std::rc::Rc;
+
+/// The record `ref.func` yields and tables hold (see `sowa_targets::vmctx::funcref`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct VMFuncRef {
+    pub wasm_call: usize,
+    pub vmctx: *mut u8,
+    pub type_id: u32,
+    pub _pad: u32,
+    /// Entry trampoline for host calls; 0 for host functions, whose `vmctx` is a [`HostFunc`].
+    pub array_call: usize,
+}
+
+/// The closure type of host functions.
+pub type HostFn = dyn Fn(&mut Caller, &[Val], &mut [Val]) -> Result<(), Trap>;
+
+/// A host function; its first field is what wasm-to-host bridges call.
+#[repr(C)]
+pub(crate) struct HostFunc {
+    entry: unsafe extern "C" fn(*mut HostFunc, *mut u8, *mut u128),
+    pub ty: FuncType,
+    pub type_id: u32,
+    f: Box<HostFn>,
+}
+
+/// What a host function sees of the instance that called it.
+pub struct Caller {
+    vmctx: *mut u8,
+}
+
+impl Caller {
+    fn instance(&self) -> Option<&InstanceData> {
+        // SAFETY: a non-null caller vmctx is the live context of the calling instance.
+        (!self.vmctx.is_null()).then(|| unsafe { InstanceData::from_vmctx(self.vmctx) })
+    }
+
+    fn memory_data(&mut self) -> Option<*mut MemoryData> {
+        let inst = self.instance()?;
+        inst.exported_memory("memory")
+            .or_else(|| inst.memories.first().copied())
+    }
+
+    /// The caller's memory (its export named `memory`, else its first memory).
+    pub fn memory(&mut self) -> Option<&mut [u8]> {
+        let m = self.memory_data()?;
+        // SAFETY: the memory lives in the caller's store, which outlives this host call; the
+        // caller is suspended in this call, so nothing else accesses the memory meanwhile.
+        Some(unsafe { (*m).bytes_mut() })
+    }
+}
+
+/// A function of some instance, or of the host.
+#[derive(Clone)]
+pub struct Func {
+    pub(crate) store: Rc<StoreInner>,
+    pub(crate) kind: FuncKind,
+    pub(crate) ty: FuncType,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum FuncKind {
+    /// A funcref record in some instance's context.
+    Ref(*const VMFuncRef),
+    /// A host function not (necessarily) imported anywhere.
+    Host(*mut HostFunc),
+}
+
+unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values: *mut u128) {
+    // Everything with a destructor lives inside this block, so that raising a trap afterwards
+    // abandons no pending drops.
+    let outcome: Result<(), Trap> = {
+        // SAFETY: bridges pass the HostFunc they were given as callee context, and a value array
+        // with one slot per parameter and result.
+        let h = unsafe { &*h };
+        let slots = h.ty.params.len().max(h.ty.results.len());
+        // SAFETY: as above, `values` has `slots` slots.
+        let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
+        let args: Vec<Val> = h
+            .ty
+            .params
+            .iter()
+            .zip(values.iter())
+            .map(|(t, raw)| Val::from_raw(*raw, *t))
+            .collect();
+        let mut results: Vec<Val> = h.ty.results.iter().map(|t| Val::default_for(*t)).collect();
+        let mut caller = Caller {
+            vmctx: caller_vmctx,
+        };
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (h.f)(&mut caller, &args, &mut results)
+        }));
+        match r {
+            Ok(Ok(())) => {
+                for (slot, v) in values.iter_mut().zip(&results) {
+                    *slot = v.to_raw();
+                }
+                Ok(())
+            }
+            Ok(Err(t)) => Err(t),
+            Err(p) => Err(Trap::host(panic_message(&p))),
+        }
+    };
+    if let Err(t) = outcome {
+        // SAFETY: we are called from wasm through a bridge, inside `catch_traps`, and nothing
+        // with a destructor is live on this frame.
+        unsafe { traps::raise(t) }
+    }
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        format!("host function panicked: {s}")
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        format!("host function panicked: {s}")
+    } else {
+        "host function panicked".into()
+    }
+}
+
+thread_local! {
+    static STACK_LOW: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Lowest usable address of this thread's stack (0 if unknown).
+fn thread_stack_low() -> usize {
+    STACK_LOW.with(|c| {
+        if c.get() == 0 {
+            // SAFETY: querying this thread's attributes with properly initialized out-params.
+            unsafe {
+                let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+                if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0 {
+                    let mut addr = std::ptr::null_mut();
+                    let mut size = 0;
+                    libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+                    libc::pthread_attr_destroy(&mut attr);
+                    c.set(addr as usize);
+                }
+            }
+        }
+        c.get()
+    })
+}
+
+/// Room left below the wasm stack limit for signal handling and host functions.
+const HOST_RESERVE: usize = 256 * 1024;
+
+impl Func {
+    /// Creates a host function of type `ty`.
+    pub fn new(
+        store: &Store,
+        ty: FuncType,
+        f: impl Fn(&mut Caller, &[Val], &mut [Val]) -> Result<(), Trap> + 'static,
+    ) -> Func {
+        let type_id = crate::types_registry::canonical_id(&ty);
+        let h = store.inner.keep(
+            HostFunc {
+                entry: host_entry,
+                ty: ty.clone(),
+                type_id,
+                f: Box::new(f),
+            },
+            |o| &mut o.host_funcs,
+        );
+        Func {
+            store: store.inner.clone(),
+            kind: FuncKind::Host(h),
+            ty,
+        }
+    }
+
+    /// The function's type.
+    pub fn ty(&self) -> &FuncType {
+        &self.ty
+    }
+
+    /// The host function behind this, if it is one.
+    pub(crate) fn host(&self) -> Option<*mut HostFunc> {
+        match self.kind {
+            FuncKind::Host(h) => Some(h),
+            // SAFETY: funcref records live in contexts owned by the store we keep alive.
+            FuncKind::Ref(r) => unsafe {
+                ((*r).array_call == 0).then_some((*r).vmctx as *mut HostFunc)
+            },
+        }
+    }
+
+    /// Calls the function with `args`; returns its results or the trap that stopped it.
+    pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
+        if args.len() != self.ty.params.len()
+            || args.iter().zip(&self.ty.params).any(|(a, t)| a.ty() != *t)
+        {
+            return Err(Trap::host(format!(
+                "wrong arguments: expected {:?}, got {:?}",
+                self.ty.params,
+                args.iter().map(|a| a.ty()).collect::<Vec<_>>()
+            )));
+        }
+        if let Some(h) = self.host() {
+            // SAFETY: host functions live in the store we keep alive.
+            let h = unsafe { &*h };
+            let mut results: Vec<Val> =
+                h.ty.results.iter().map(|t| Val::default_for(*t)).collect();
+            let mut caller = Caller {
+                vmctx: std::ptr::null_mut(),
+            };
+            (h.f)(&mut caller, args, &mut results)?;
+            return Ok(results);
+        }
+        let FuncKind::Ref(r) = self.kind else {
+            unreachable!()
+        };
+        // SAFETY: as in `host`.
+        let fr = unsafe { *r };
+        let mut slots: Vec<u128> = vec![0; args.len().max(self.ty.results.len()).max(1)];
+        for (s, a) in slots.iter_mut().zip(args) {
+            *s = a.to_raw();
+        }
+        let limits = self.store.vm_limits.get();
+        // SAFETY: the limits record lives in the store.
+        let saved = unsafe { (*limits).stack_limit };
+        let sp = arch::stack_pointer();
+        let low = thread_stack_low();
+        let limit = sp
+            .saturating_sub(self.store.limits.max_wasm_stack)
+            .max(low + HOST_RESERVE);
+        // SAFETY: single-threaded store; compiled code reads this field only during the call.
+        unsafe { (*limits).stack_limit = limit };
+        let values = slots.as_mut_ptr();
+        // SAFETY: `array_call` is the entry trampoline generated for this function's signature,
+        // and `values` has a slot for every parameter and result. The closure holds only plain
+        // pointers across the wasm call.
+        let r = unsafe {
+            traps::catch_traps(|| {
+                let f: unsafe extern "C" fn(*mut u8, *mut u8, usize, *mut u128) =
+                    std::mem::transmute(fr.array_call);
+                f(fr.vmctx, fr.vmctx, fr.wasm_call, values);
+            })
+        };
+        // SAFETY: as above.
+        unsafe { (*limits).stack_limit = saved };
+        r?;
+        Ok(self
+            .ty
+            .results
+            .iter()
+            .zip(&slots)
+            .map(|(t, raw)| Val::from_raw(*raw, *t))
+            .collect())
+    }
+
+    /// The raw reference to this function, for tables and `Val::FuncRef`.
+    pub fn to_raw(&self) -> Option<usize> {
+        match self.kind {
+            FuncKind::Ref(r) => Some(r as usize),
+            FuncKind::Host(_) => None,
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Globals: 16-byte cells that compiled code reads and writes in place.
+
+use crate::store::{Store, StoreInner};
+use crate::values::Val;
+use sowa_targets::GlobalType;
+use std::rc::Rc;
+
+/// Storage of one global (see `sowa_targets::vmctx::global`).
+#[repr(C, align(16))]
+pub(crate) struct GlobalCell(pub [u8; 16]);
+
+/// A global variable: defined by an instance or created by the host.
+#[derive(Clone)]
+pub struct Global {
+    pub(crate) _store: Rc<StoreInner>,
+    pub(crate) cell: *mut u8,
+    pub(crate) ty: GlobalType,
+}
+
+/// Reads a value of type `ty` from a cell.
+///
+/// # Safety
+/// `cell` must point to a live 16-byte global cell.
+pub(crate) unsafe fn read_cell(cell: *const u8, ty: sowa_targets::ValType) -> Val {
+    // SAFETY: per contract, 16 readable bytes.
+    let raw = unsafe { std::ptr::read_unaligned(cell as *const u128) };
+    let size = ty.byte_size();
+    let masked = if size >= 16 {
+        raw
+    } else {
+        raw & ((1u128 << (size * 8)) - 1)
+    };
+    Val::from_raw(masked, ty)
+}
+
+/// Writes `v` into a cell.
+///
+/// # Safety
+/// `cell` must point to a live 16-byte global cell.
+pub(crate) unsafe fn write_cell(cell: *mut u8, v: Val) {
+    // SAFETY: per contract, 16 writable bytes.
+    unsafe { std::ptr::write_unaligned(cell as *mut u128, v.to_raw()) }
+}
+
+impl Global {
+    /// Creates a host global with `value`.
+    pub fn new(store: &Store, ty: GlobalType, value: Val) -> Global {
+        let cell = store
+            .inner
+            .keep(GlobalCell([0; 16]), |o| &mut o.globals) as *mut u8;
+        // SAFETY: the cell was just allocated in the store.
+        unsafe { write_cell(cell, value) };
+        Global {
+            _store: store.inner.clone(),
+            cell,
+            ty,
+        }
+    }
+
+    /// The global's type.
+    pub fn ty(&self) -> GlobalType {
+        self.ty
+    }
+
+    /// Its current value.
+    pub fn get(&self) -> Val {
+        // SAFETY: the cell lives in a store that `self.store` keeps alive.
+        unsafe { read_cell(self.cell, self.ty.ty) }
+    }
+
+    /// Sets it (the host may set immutable globals it created; wasm may not).
+    pub fn set(&self, v: Val) {
+        // SAFETY: as in `get`.
+        unsafe { write_cell(self.cell, v) }
+    }
+}

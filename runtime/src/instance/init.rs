@@ -1,0 +1,326 @@
+//! Instantiation: import checks, context set-up, initializers, segments and the start function,
+//! in the order the specification gives.
+
+use super::{Extern, Instance, InstanceData};
+use crate::func::{FuncKind, VMFuncRef};
+use crate::global::{read_cell, write_cell};
+use crate::memory::MemoryData;
+use crate::module::Module;
+use crate::store::Store;
+use crate::table::TableData;
+use crate::traps::Trap;
+use crate::values::Val;
+use crate::Func;
+use sowa_targets::artifact::{ConstExpr, ConstOp, ImportKind, Manifest, SegmentMode};
+use sowa_targets::vmctx;
+use sowa_targets::{GlobalType, MemoryType, TableType, TrapKind, ValType};
+use std::alloc::Layout;
+
+/// Why instantiation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InstantiateError {
+    /// An import is missing or has the wrong type.
+    #[error("{0}")]
+    Link(String),
+    /// A resource (memory, table) could not be created.
+    #[error("{0}")]
+    Resource(String),
+    /// A segment or the start function trapped.
+    #[error("{0}")]
+    Trap(#[from] Trap),
+}
+
+/// Type of global `index` (imported or defined).
+pub(crate) fn global_type(m: &Manifest, index: u32) -> GlobalType {
+    let mut imported = m.imports.iter().filter_map(|i| match &i.kind {
+        ImportKind::Global(g) => Some(*g),
+        _ => None,
+    });
+    let n = m.num_imported_globals();
+    if index < n {
+        imported.nth(index as usize).expect("checked index")
+    } else {
+        m.globals[(index - n) as usize].ty
+    }
+}
+
+fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<u64>) -> bool {
+    actual_min >= min
+        && match max {
+            None => true,
+            Some(m) => actual_max.is_some_and(|a| a <= m),
+        }
+}
+
+fn memory_matches(actual: &MemoryType, want: &MemoryType) -> bool {
+    actual.shared == want.shared
+        && actual.memory64 == want.memory64
+        && limits_match(actual.min, actual.max, want.min, want.max)
+}
+
+fn table_matches(actual: &TableType, want: &TableType) -> bool {
+    actual.elem == want.elem && limits_match(actual.min, actual.max, want.min, want.max)
+}
+
+/// Evaluates a constant expression in the instance being built.
+pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> Val {
+    let mut stack: Vec<u128> = Vec::with_capacity(4);
+    let m = &inst.module.inner.manifest;
+    for op in &e.0 {
+        let v = match *op {
+            ConstOp::I32Const(v) => v as u32 as u128,
+            ConstOp::I64Const(v) => v as u64 as u128,
+            ConstOp::F32Const(b) => b as u128,
+            ConstOp::F64Const(b) => b as u128,
+            ConstOp::V128Const(v) => v,
+            ConstOp::RefNull(_) => 0,
+            ConstOp::RefFunc(f) => inst.funcref(f) as usize as u128,
+            ConstOp::GlobalGet(g) => {
+                let gt = global_type(m, g);
+                // SAFETY: global cells are set up before any expression is evaluated.
+                unsafe { read_cell(inst.globals[g as usize], gt.ty) }.to_raw()
+            }
+            ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                let b = stack.pop().unwrap_or(0) as u32;
+                let a = stack.pop().unwrap_or(0) as u32;
+                (match op {
+                    ConstOp::I32Add => a.wrapping_add(b),
+                    ConstOp::I32Sub => a.wrapping_sub(b),
+                    _ => a.wrapping_mul(b),
+                }) as u128
+            }
+            ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                let b = stack.pop().unwrap_or(0) as u64;
+                let a = stack.pop().unwrap_or(0) as u64;
+                (match op {
+                    ConstOp::I64Add => a.wrapping_add(b),
+                    ConstOp::I64Sub => a.wrapping_sub(b),
+                    _ => a.wrapping_mul(b),
+                }) as u128
+            }
+        };
+        stack.push(v);
+    }
+    Val::from_raw(stack.pop().unwrap_or(0), ty)
+}
+
+impl Instance {
+    /// Instantiates `module` in `store` with `imports` given in the module's import order.
+    pub fn new(
+        store: &Store,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance, InstantiateError> {
+        let mi = &module.inner;
+        let m = &*mi.manifest;
+        if imports.len() != m.imports.len() {
+            return Err(InstantiateError::Link(format!(
+                "expected {} imports, got {}",
+                m.imports.len(),
+                imports.len()
+            )));
+        }
+        let offsets = mi.offsets;
+        let layout = Layout::from_size_align(offsets.size() as usize, 16).expect("vmctx layout");
+        // SAFETY: non-zero size (the header alone is non-empty).
+        let vmctx = unsafe { std::alloc::alloc_zeroed(layout) };
+        if vmctx.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        let data = InstanceData {
+            module: module.clone(),
+            vmctx,
+            layout,
+            memories: Vec::new(),
+            tables: Vec::new(),
+            globals: Vec::new(),
+            dropped_data: vec![false; m.data.len()],
+            dropped_elems: vec![false; m.elements.len()],
+        };
+        // The instance joins the store at once: even if a segment traps later, its functions may
+        // already be referenced from imported tables.
+        let ptr = store.inner.keep(data, |o| &mut o.instances);
+        // SAFETY: freshly stored; no other reference exists yet.
+        let inst = unsafe { &mut *ptr };
+        let handle = Instance {
+            store: store.inner.clone(),
+            ptr,
+        };
+        // SAFETY: all writes below are to fields of the fresh context, at offsets from its layout.
+        unsafe {
+            *inst.vmctx_field::<*mut u8>(vmctx::LIMITS) = store.inner.vm_limits.get() as *mut u8;
+            *inst.vmctx_field::<*const *const ()>(vmctx::BUILTINS) = crate::builtins::TABLE.0.as_ptr();
+            *inst.vmctx_field::<*mut InstanceData>(vmctx::INSTANCE) = ptr;
+            for (i, id) in mi.type_ids.iter().enumerate() {
+                *inst.vmctx_field::<u32>(offsets.type_id(i as u32)) = *id;
+            }
+        }
+
+        // Imports, checked and wired in index order per kind.
+        let mut func_index = 0u32;
+        for (imp, ext) in m.imports.iter().zip(imports) {
+            let bad = || {
+                InstantiateError::Link(format!(
+                    "incompatible import type for `{}`.`{}`",
+                    imp.module, imp.name
+                ))
+            };
+            match (&imp.kind, ext) {
+                (ImportKind::Func(t), Extern::Func(f)) => {
+                    if f.ty != m.types[*t as usize] {
+                        return Err(bad());
+                    }
+                    let rec = match (f.kind, f.host()) {
+                        (FuncKind::Ref(r), None) => {
+                            // SAFETY: funcref records live in contexts of the same store.
+                            unsafe { *r }
+                        }
+                        (_, Some(h)) => VMFuncRef {
+                            wasm_call: mi.host_bridges[*t as usize],
+                            vmctx: h as *mut u8,
+                            // SAFETY: host functions live in the store.
+                            type_id: unsafe { (*h).type_id },
+                            _pad: 0,
+                            array_call: 0,
+                        },
+                        (FuncKind::Host(_), None) => unreachable!(),
+                    };
+                    // SAFETY: writing this instance's own funcref slot.
+                    unsafe { *inst.funcref(func_index) = rec };
+                    func_index += 1;
+                }
+                (ImportKind::Memory(want), Extern::Memory(mem)) => {
+                    if !memory_matches(&mem.ty(), want) {
+                        return Err(bad());
+                    }
+                    inst.memories.push(mem.ptr);
+                }
+                (ImportKind::Table(want), Extern::Table(t)) => {
+                    if !table_matches(&t.ty(), want) {
+                        return Err(bad());
+                    }
+                    inst.tables.push(t.ptr);
+                }
+                (ImportKind::Global(want), Extern::Global(g)) => {
+                    if g.ty != *want {
+                        return Err(bad());
+                    }
+                    inst.globals.push(g.cell);
+                }
+                _ => return Err(bad()),
+            }
+        }
+
+        // Defined functions.
+        let text = mi.artifact.text().start() as usize;
+        for (i, f) in m.functions.iter().enumerate() {
+            let index = func_index + i as u32;
+            let t = m.func_types[index as usize] as usize;
+            // SAFETY: writing this instance's own funcref slot.
+            unsafe {
+                *inst.funcref(index) = VMFuncRef {
+                    wasm_call: text + f.body.offset as usize,
+                    vmctx,
+                    type_id: mi.type_ids[t],
+                    _pad: 0,
+                    array_call: mi.entry_trampolines[t],
+                };
+            }
+        }
+
+        // Defined memories.
+        for ty in &m.memories {
+            let md = MemoryData::new(*ty, store.inner.limits.max_memory_pages)
+                .map_err(|e| InstantiateError::Resource(e.to_string()))?;
+            inst.memories.push(store.inner.keep(md, |o| &mut o.memories));
+        }
+        for (i, mem) in inst.memories.iter().enumerate() {
+            // SAFETY: this instance's own memory pointer slot; the record lives in the store.
+            unsafe {
+                *inst.vmctx_field::<*mut u8>(offsets.memory_ptr(i as u32)) =
+                    &raw mut (**mem).vm as *mut u8;
+            }
+        }
+
+        // Defined globals, in order (an initializer may read imported globals).
+        for (i, g) in m.globals.iter().enumerate() {
+            let cell = inst.vmctx_field::<u8>(offsets.defined_global(i as u32));
+            inst.globals.push(cell);
+            let v = eval(inst, &g.init, g.ty.ty);
+            // SAFETY: the cell is this instance's inline global storage.
+            unsafe { write_cell(cell, v) };
+        }
+        for (i, cell) in inst.globals.iter().enumerate() {
+            // SAFETY: this instance's own global pointer slot.
+            unsafe { *inst.vmctx_field::<*mut u8>(offsets.global_ptr(i as u32)) = *cell };
+        }
+
+        // Defined tables.
+        for t in &m.tables {
+            let init = match &t.init {
+                Some(e) => eval(inst, e, ValType::Ref(t.ty.elem)).to_raw() as usize,
+                None => 0,
+            };
+            let td = TableData::new(t.ty, init).ok_or_else(|| {
+                InstantiateError::Resource(format!("table of {} elements is too large", t.ty.min))
+            })?;
+            inst.tables.push(store.inner.keep(td, |o| &mut o.tables));
+        }
+        for (i, t) in inst.tables.iter().enumerate() {
+            // SAFETY: this instance's own table pointer slot; the record lives in the store.
+            unsafe {
+                *inst.vmctx_field::<*mut u8>(offsets.table_ptr(i as u32)) =
+                    &raw mut (**t).vm as *mut u8;
+            }
+        }
+
+        // Element segments, then data segments; active and declared ones are dropped after use.
+        for (i, seg) in m.elements.iter().enumerate() {
+            match &seg.mode {
+                SegmentMode::Active { index, offset } => {
+                    let off = eval(inst, offset, ValType::I32).i32().unwrap_or(0) as u32 as u64;
+                    let items: Vec<usize> = seg
+                        .items
+                        .iter()
+                        .map(|e| eval(inst, e, ValType::Ref(seg.ty)).to_raw() as usize)
+                        .collect();
+                    // SAFETY: tables live in the store; no wasm runs concurrently.
+                    let table = unsafe { &mut *inst.tables[*index as usize] };
+                    let end = off + items.len() as u64;
+                    if end > table.len() {
+                        return Err(Trap::wasm(TrapKind::TableOutOfBounds).into());
+                    }
+                    table.elements[off as usize..end as usize].copy_from_slice(&items);
+                    inst.dropped_elems[i] = true;
+                }
+                SegmentMode::Declared => inst.dropped_elems[i] = true,
+                SegmentMode::Passive => {}
+            }
+        }
+        for (i, seg) in m.data.iter().enumerate() {
+            if let SegmentMode::Active { index, offset } = &seg.mode {
+                let off = eval(inst, offset, ValType::I32).i32().unwrap_or(0) as u32 as usize;
+                let bytes = mi.artifact.data(seg);
+                // SAFETY: memories live in the store; no wasm runs concurrently.
+                let mem = unsafe { (*inst.memories[*index as usize]).bytes_mut() };
+                let dst = mem
+                    .get_mut(off..off.saturating_add(bytes.len()))
+                    .filter(|_| off.checked_add(bytes.len()).is_some())
+                    .ok_or_else(|| InstantiateError::from(Trap::wasm(TrapKind::MemoryOutOfBounds)))?;
+                dst.copy_from_slice(bytes);
+                inst.dropped_data[i] = true;
+            }
+        }
+
+        if let Some(start) = m.start {
+            let ty = m.types[m.func_types[start as usize] as usize].clone();
+            let f = Func {
+                store: store.inner.clone(),
+                kind: FuncKind::Ref(inst.funcref(start)),
+                ty,
+            };
+            f.call(&[])?;
+        }
+        Ok(handle)
+    }
+}

@@ -1,0 +1,187 @@
+//! Instances: a module's context (`vmctx`) with its memories, tables, globals and functions.
+//!
+//! [`InstanceData`] owns the context block whose layout `sowa_targets::vmctx` defines; creating
+//! one (resolving imports, evaluating initializers, applying segments, running the start
+//! function) is in [`init`].
+
+mod init;
+
+pub use init::InstantiateError;
+pub(crate) use init::eval as eval_const;
+
+use crate::func::{Func, FuncKind, VMFuncRef};
+use crate::global::Global;
+use crate::memory::{Memory, MemoryData};
+use crate::module::Module;
+use crate::store::StoreInner;
+use crate::table::{Table, TableData};
+use sowa_targets::artifact::ExternKind;
+use sowa_targets::vmctx;
+use std::alloc::Layout;
+use std::rc::Rc;
+
+/// Anything that can be imported or exported.
+#[derive(Clone)]
+pub enum Extern {
+    /// A function.
+    Func(Func),
+    /// A memory.
+    Memory(Memory),
+    /// A table.
+    Table(Table),
+    /// A global.
+    Global(Global),
+}
+
+/// The runtime side of an instance.
+pub(crate) struct InstanceData {
+    pub module: Module,
+    vmctx: *mut u8,
+    layout: Layout,
+    pub memories: Vec<*mut MemoryData>,
+    pub tables: Vec<*mut TableData>,
+    /// Cell of every global, imported first.
+    pub globals: Vec<*mut u8>,
+    pub dropped_data: Vec<bool>,
+    pub dropped_elems: Vec<bool>,
+}
+
+impl Drop for InstanceData {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `InstanceData::alloc` with this layout.
+        unsafe { std::alloc::dealloc(self.vmctx, self.layout) }
+    }
+}
+
+impl InstanceData {
+    /// The instance owning `vmctx`.
+    ///
+    /// # Safety
+    /// `vmctx` must be the context of a live instance.
+    pub unsafe fn from_vmctx<'a>(vmctx: *mut u8) -> &'a InstanceData {
+        // SAFETY: the INSTANCE field was set at creation to the owning InstanceData.
+        unsafe { &*(*(vmctx.add(vmctx::INSTANCE as usize) as *const *const InstanceData)) }
+    }
+
+    /// Mutable form of [`Self::from_vmctx`].
+    ///
+    /// # Safety
+    /// As for `from_vmctx`, and no other reference to the instance may be in use.
+    pub unsafe fn from_vmctx_mut<'a>(vmctx: *mut u8) -> &'a mut InstanceData {
+        // SAFETY: per contract.
+        unsafe { &mut *(*(vmctx.add(vmctx::INSTANCE as usize) as *const *mut InstanceData)) }
+    }
+
+    /// Address of the field at `offset` of the context.
+    pub fn vmctx_field<T>(&self, offset: u32) -> *mut T {
+        // SAFETY: offsets come from the module's VMOffsets, within the allocation.
+        unsafe { self.vmctx.add(offset as usize) as *mut T }
+    }
+
+    /// The funcref record of function `index`.
+    pub fn funcref(&self, index: u32) -> *mut VMFuncRef {
+        self.vmctx_field(self.module.inner.offsets.funcref(index))
+    }
+
+    /// The memory exported as `name`.
+    pub fn exported_memory(&self, name: &str) -> Option<*mut MemoryData> {
+        let e = self
+            .module
+            .inner
+            .manifest
+            .exports
+            .iter()
+            .find(|e| e.name == name && e.kind == ExternKind::Memory)?;
+        self.memories.get(e.index as usize).copied()
+    }
+}
+
+/// An instance of a module.
+#[derive(Clone)]
+pub struct Instance {
+    pub(crate) store: Rc<StoreInner>,
+    pub(crate) ptr: *mut InstanceData,
+}
+
+impl Instance {
+    fn data(&self) -> &InstanceData {
+        // SAFETY: instances live in the store we keep alive.
+        unsafe { &*self.ptr }
+    }
+
+    /// The module this is an instance of.
+    pub fn module(&self) -> &Module {
+        &self.data().module
+    }
+
+    /// The export called `name`.
+    pub fn get_export(&self, name: &str) -> Option<Extern> {
+        let d = self.data();
+        let m = &d.module.inner.manifest;
+        let e = m.exports.iter().find(|e| e.name == name)?;
+        Some(match e.kind {
+            ExternKind::Func => {
+                let ty = m.types[m.func_types[e.index as usize] as usize].clone();
+                Extern::Func(Func {
+                    store: self.store.clone(),
+                    kind: FuncKind::Ref(d.funcref(e.index)),
+                    ty,
+                })
+            }
+            ExternKind::Memory => Extern::Memory(Memory {
+                _store: self.store.clone(),
+                ptr: d.memories[e.index as usize],
+            }),
+            ExternKind::Table => Extern::Table(Table {
+                _store: self.store.clone(),
+                ptr: d.tables[e.index as usize],
+            }),
+            ExternKind::Global => Extern::Global(Global {
+                _store: self.store.clone(),
+                cell: d.globals[e.index as usize],
+                ty: init::global_type(m, e.index),
+            }),
+        })
+    }
+
+    /// The exported function `name`.
+    pub fn get_func(&self, name: &str) -> Option<Func> {
+        match self.get_export(name)? {
+            Extern::Func(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The exported memory `name`.
+    pub fn get_memory(&self, name: &str) -> Option<Memory> {
+        match self.get_export(name)? {
+            Extern::Memory(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The exported global `name`.
+    pub fn get_global(&self, name: &str) -> Option<Global> {
+        match self.get_export(name)? {
+            Extern::Global(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// Every export, by name.
+    pub fn exports(&self) -> Vec<(String, Extern)> {
+        let names: Vec<String> = self
+            .data()
+            .module
+            .inner
+            .manifest
+            .exports
+            .iter()
+            .map(|e| e.name.clone())
+            .collect();
+        names
+            .into_iter()
+            .filter_map(|n| self.get_export(&n).map(|e| (n, e)))
+            .collect()
+    }
+}

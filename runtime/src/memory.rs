@@ -1,0 +1,179 @@
+//! Linear memories: a whole 32-bit address space plus guard reserved up front, with only the
+//! current size accessible, so compiled code needs no bounds checks and the base never moves.
+
+use sowa_targets::types::WASM_PAGE_SIZE;
+use sowa_targets::MemoryType;
+
+/// Bytes reserved per memory: 4 GiB of index space, plus 4 GiB so that any static offset
+/// (up to 4 GiB - 1) added to any index still lands in the reservation.
+const RESERVATION: usize = 8 << 30;
+
+/// The record compiled code reads (see `sowa_targets::vmctx::memory`).
+#[repr(C)]
+pub(crate) struct VMMemory {
+    pub base: *mut u8,
+    pub length: u64,
+}
+
+/// A linear memory.
+pub(crate) struct MemoryData {
+    pub vm: VMMemory,
+    pub ty: MemoryType,
+    /// Largest size in pages allowed (declared maximum, 65536, and the embedder's limit).
+    pub max_pages: u64,
+}
+
+/// Why a memory could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum MemoryError {
+    /// The address space reservation failed.
+    #[error("cannot reserve address space for a linear memory: {0}")]
+    Reserve(std::io::Error),
+    /// The initial size exceeds the embedder's limit.
+    #[error("memory of {0} pages exceeds the limit of {1} pages")]
+    TooLarge(u64, u64),
+}
+
+impl MemoryData {
+    /// Creates a memory of type `ty`, at most `limit_pages` pages.
+    pub fn new(ty: MemoryType, limit_pages: u64) -> Result<MemoryData, MemoryError> {
+        let max_pages = ty.max.unwrap_or(65536).min(65536).min(limit_pages);
+        if ty.min > max_pages {
+            return Err(MemoryError::TooLarge(ty.min, max_pages));
+        }
+        // SAFETY: a fresh anonymous reservation; nothing else refers to it.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                RESERVATION,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(MemoryError::Reserve(std::io::Error::last_os_error()));
+        }
+        let mut m = MemoryData {
+            vm: VMMemory {
+                base: base as *mut u8,
+                length: 0,
+            },
+            ty,
+            max_pages,
+        };
+        if m.grow(ty.min).is_none() {
+            return Err(MemoryError::Reserve(std::io::Error::last_os_error()));
+        }
+        Ok(m)
+    }
+
+    /// Current size in pages.
+    pub fn pages(&self) -> u64 {
+        self.vm.length / WASM_PAGE_SIZE
+    }
+
+    /// Grows by `delta` pages; returns the old size, or `None` if not allowed or out of memory.
+    pub fn grow(&mut self, delta: u64) -> Option<u64> {
+        let old = self.pages();
+        let new = old.checked_add(delta)?;
+        if new > self.max_pages {
+            return None;
+        }
+        if delta > 0 {
+            // SAFETY: the range lies within our reservation (new <= 65536 pages = 4 GiB).
+            let r = unsafe {
+                libc::mprotect(
+                    self.vm.base.add(self.vm.length as usize) as *mut libc::c_void,
+                    (delta * WASM_PAGE_SIZE) as usize,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                )
+            };
+            if r != 0 {
+                return None;
+            }
+        }
+        self.vm.length = new * WASM_PAGE_SIZE;
+        Some(old)
+    }
+
+    /// The accessible bytes.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: the first `length` bytes of the reservation are readable and writable.
+        unsafe { std::slice::from_raw_parts(self.vm.base, self.vm.length as usize) }
+    }
+
+    /// The accessible bytes, mutably.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as above; `&mut self` makes this the only Rust reference to them.
+        unsafe { std::slice::from_raw_parts_mut(self.vm.base, self.vm.length as usize) }
+    }
+}
+
+impl Drop for MemoryData {
+    fn drop(&mut self) {
+        // SAFETY: releasing exactly our reservation.
+        unsafe {
+            libc::munmap(self.vm.base as *mut libc::c_void, RESERVATION);
+        }
+    }
+}
+
+/// A linear memory handle.
+#[derive(Clone)]
+pub struct Memory {
+    pub(crate) _store: std::rc::Rc<crate::store::StoreInner>,
+    pub(crate) ptr: *mut MemoryData,
+}
+
+impl Memory {
+    /// Creates a host memory of type `ty` in `store`.
+    pub fn new(store: &crate::Store, ty: MemoryType) -> Result<Memory, MemoryError> {
+        let m = MemoryData::new(ty, store.inner.limits.max_memory_pages)?;
+        Ok(Memory {
+            _store: store.inner.clone(),
+            ptr: store.inner.keep(m, |o| &mut o.memories),
+        })
+    }
+
+    /// Current size in pages.
+    pub fn pages(&self) -> u64 {
+        // SAFETY: the memory lives in the store we keep alive.
+        unsafe { (*self.ptr).pages() }
+    }
+
+    /// The memory's type, with its current size as minimum.
+    pub fn ty(&self) -> MemoryType {
+        // SAFETY: as above.
+        let m = unsafe { &*self.ptr };
+        MemoryType {
+            min: m.pages(),
+            ..m.ty
+        }
+    }
+
+    /// Grows by `delta` pages; returns the old size.
+    pub fn grow(&self, delta: u64) -> Option<u64> {
+        // SAFETY: as above; no wasm runs during this host call on this store's thread.
+        unsafe { (*self.ptr).grow(delta) }
+    }
+
+    /// Copies bytes out at `offset`; `None` if out of bounds.
+    pub fn read(&self, offset: usize, buf: &mut [u8]) -> Option<()> {
+        // SAFETY: as above.
+        let bytes = unsafe { (*self.ptr).bytes() };
+        buf.copy_from_slice(bytes.get(offset..offset.checked_add(buf.len())?)?);
+        Some(())
+    }
+
+    /// Copies bytes in at `offset`; `None` if out of bounds.
+    pub fn write(&self, offset: usize, data: &[u8]) -> Option<()> {
+        // SAFETY: as above.
+        let bytes = unsafe { (*self.ptr).bytes_mut() };
+        bytes
+            .get_mut(offset..offset.checked_add(data.len())?)?
+            .copy_from_slice(data);
+        Some(())
+    }
+}

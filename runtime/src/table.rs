@@ -1,0 +1,104 @@
+//! Tables: growable arrays of references that compiled code indexes directly.
+
+use sowa_targets::TableType;
+
+/// The record compiled code reads (see `sowa_targets::vmctx::table`).
+#[repr(C)]
+pub(crate) struct VMTable {
+    pub base: *mut usize,
+    pub length: u64,
+}
+
+/// A table. Elements are raw references: funcref record addresses or encoded externrefs, 0 null.
+pub(crate) struct TableData {
+    pub vm: VMTable,
+    pub elements: Vec<usize>,
+    pub ty: TableType,
+    pub max: u64,
+}
+
+/// Tables larger than this are refused, whatever their type allows.
+const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
+
+impl TableData {
+    /// Creates a table with every element `init`.
+    pub fn new(ty: TableType, init: usize) -> Option<TableData> {
+        let max = ty.max.unwrap_or(u32::MAX as u64).min(MAX_TABLE_ELEMENTS);
+        if ty.min > max {
+            return None;
+        }
+        let mut elements = vec![init; ty.min as usize];
+        Some(TableData {
+            vm: VMTable {
+                base: elements.as_mut_ptr(),
+                length: ty.min,
+            },
+            elements,
+            ty,
+            max,
+        })
+    }
+
+    /// Grows by `delta` elements set to `init`; returns the old size, or `None`.
+    pub fn grow(&mut self, delta: u64, init: usize) -> Option<u64> {
+        let old = self.elements.len() as u64;
+        let new = old.checked_add(delta)?;
+        if new > self.max {
+            return None;
+        }
+        self.elements.resize(new as usize, init);
+        self.vm.base = self.elements.as_mut_ptr();
+        self.vm.length = new;
+        Some(old)
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> u64 {
+        self.elements.len() as u64
+    }
+}
+
+/// A table handle.
+#[derive(Clone)]
+pub struct Table {
+    pub(crate) _store: std::rc::Rc<crate::store::StoreInner>,
+    pub(crate) ptr: *mut TableData,
+}
+
+impl Table {
+    /// Creates a host table of type `ty` with every element `init`.
+    pub fn new(store: &crate::Store, ty: TableType, init: crate::Val) -> Option<Table> {
+        let t = TableData::new(ty, init.to_raw() as usize)?;
+        Some(Table {
+            _store: store.inner.clone(),
+            ptr: store.inner.keep(t, |o| &mut o.tables),
+        })
+    }
+
+    /// The table's type, with its current size as minimum.
+    pub fn ty(&self) -> TableType {
+        // SAFETY: the table lives in the store we keep alive.
+        let t = unsafe { &*self.ptr };
+        TableType {
+            min: t.len(),
+            ..t.ty
+        }
+    }
+
+    /// Current number of elements.
+    pub fn size(&self) -> u64 {
+        // SAFETY: as above.
+        unsafe { (*self.ptr).len() }
+    }
+
+    /// Element `index`, if in bounds.
+    pub fn get(&self, index: u64) -> Option<crate::Val> {
+        // SAFETY: as above.
+        let t = unsafe { &*self.ptr };
+        let raw = *t.elements.get(index as usize)?;
+        Some(crate::Val::from_raw(
+            raw as u128,
+            sowa_targets::ValType::Ref(t.ty.elem),
+        ))
+    }
+}

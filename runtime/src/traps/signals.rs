@@ -1,0 +1,120 @@
+//! Signal handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE: a fault at a trap site of compiled code
+//! during a wasm call becomes a trap; any other signal goes to the handler that was there before.
+
+use super::{registry, unwind};
+use crate::arch;
+use std::sync::Once;
+
+const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+
+static mut PREVIOUS: [std::mem::MaybeUninit<libc::sigaction>; 4] =
+    [const { std::mem::MaybeUninit::uninit() }; 4];
+static INSTALL: Once = Once::new();
+
+/// Installs the handlers once per process.
+pub(crate) fn ensure_installed() {
+    INSTALL.call_once(|| {
+        for (i, sig) in SIGNALS.iter().enumerate() {
+            // SAFETY: we build a valid sigaction; PREVIOUS is written only here, inside the Once,
+            // before any handler can read it.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = handler as *const () as usize;
+                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                libc::sigemptyset(&mut sa.sa_mask);
+                let prev = &raw mut PREVIOUS[i];
+                if libc::sigaction(*sig, &sa, (*prev).as_mut_ptr()) != 0 {
+                    panic!("cannot install the handler for signal {sig}");
+                }
+            }
+        }
+    });
+}
+
+thread_local! {
+    static ALTSTACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+const ALTSTACK_SIZE: usize = 64 * 1024;
+
+/// Makes sure this thread has an alternate signal stack, so a handler can run even when the
+/// fault is on the edge of the thread's stack.
+pub(crate) fn ensure_altstack() {
+    if ALTSTACK.with(|a| a.get()) {
+        return;
+    }
+    // SAFETY: querying and setting this thread's alternate stack with valid structures. The
+    // allocated stack is deliberately leaked: it must outlive any signal on this thread.
+    unsafe {
+        let mut old: libc::stack_t = std::mem::zeroed();
+        libc::sigaltstack(std::ptr::null(), &mut old);
+        if old.ss_flags & libc::SS_DISABLE != 0 || old.ss_size < ALTSTACK_SIZE {
+            let mem = libc::mmap(
+                std::ptr::null_mut(),
+                ALTSTACK_SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if mem != libc::MAP_FAILED {
+                let st = libc::stack_t {
+                    ss_sp: mem,
+                    ss_flags: 0,
+                    ss_size: ALTSTACK_SIZE,
+                };
+                libc::sigaltstack(&st, std::ptr::null_mut());
+            }
+        }
+    }
+    ALTSTACK.with(|a| a.set(true));
+}
+
+unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let state = unwind::current();
+    if !state.is_null() {
+        // SAFETY: the kernel passes a valid ucontext to an SA_SIGINFO handler.
+        let pc = unsafe { arch::context_pc(ctx) };
+        if registry::is_trap_site(pc) {
+            // SAFETY: `state` is this thread's innermost live call state; redirecting the
+            // context makes the signal return into `unwind`, which restores that call.
+            unsafe {
+                (*state).fault_pc.set(pc);
+                arch::redirect_to_unwind(ctx, (*state).jmpbuf.get());
+            }
+            return;
+        }
+    }
+    // SAFETY: forwarding to the previous disposition saved at install time.
+    unsafe { forward(sig, info, ctx) }
+}
+
+unsafe fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let Some(i) = SIGNALS.iter().position(|s| *s == sig) else {
+        return;
+    };
+    // SAFETY: PREVIOUS[i] was initialized by ensure_installed before our handler was active.
+    let prev = unsafe { (*(&raw const PREVIOUS[i])).assume_init_ref() };
+    let h = prev.sa_sigaction;
+    if h == libc::SIG_DFL || h == libc::SIG_IGN {
+        // Restore the default and return: the faulting instruction runs again and the process
+        // gets the signal's default action, as if we had never been installed.
+        // SAFETY: restoring a disposition that the kernel gave us.
+        unsafe {
+            libc::sigaction(sig, prev, std::ptr::null_mut());
+        }
+    } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
+        // SAFETY: the previous handler asked for the three-argument form.
+        unsafe {
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(h);
+            f(sig, info, ctx);
+        }
+    } else {
+        // SAFETY: the previous handler is a one-argument handler.
+        unsafe {
+            let f: extern "C" fn(libc::c_int) = std::mem::transmute(h);
+            f(sig);
+        }
+    }
+}

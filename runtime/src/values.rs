@@ -1,0 +1,117 @@
+//! Values passed between the host and wasm, and their 16-byte slot encoding.
+
+use sowa_targets::{RefType, ValType};
+
+/// A WebAssembly value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Val {
+    /// i32
+    I32(i32),
+    /// i64
+    I64(i64),
+    /// f32, by its bits (so NaN payloads survive).
+    F32(u32),
+    /// f64, by its bits.
+    F64(u64),
+    /// v128
+    V128(u128),
+    /// A function reference: the address of its record, 0 for null.
+    FuncRef(usize),
+    /// An external reference chosen by the host; `None` is null.
+    ExternRef(Option<u64>),
+}
+
+impl Val {
+    /// The type of the value.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::Ref(RefType::Func),
+            Val::ExternRef(_) => ValType::Ref(RefType::Extern),
+        }
+    }
+
+    /// The zero (or null) value of `ty`.
+    pub fn default_for(ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(0),
+            ValType::Ref(RefType::Func) => Val::FuncRef(0),
+            ValType::Ref(RefType::Extern) => Val::ExternRef(None),
+        }
+    }
+
+    /// Encodes the value into a slot.
+    pub fn to_raw(&self) -> u128 {
+        match *self {
+            Val::I32(v) => v as u32 as u128,
+            Val::I64(v) => v as u64 as u128,
+            Val::F32(v) => v as u128,
+            Val::F64(v) => v as u128,
+            Val::V128(v) => v,
+            Val::FuncRef(p) => p as u128,
+            Val::ExternRef(r) => raw_externref(r) as u128,
+        }
+    }
+
+    /// Decodes a slot holding a value of type `ty`.
+    pub fn from_raw(raw: u128, ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(raw as u32 as i32),
+            ValType::I64 => Val::I64(raw as u64 as i64),
+            ValType::F32 => Val::F32(raw as u32),
+            ValType::F64 => Val::F64(raw as u64),
+            ValType::V128 => Val::V128(raw),
+            ValType::Ref(RefType::Func) => Val::FuncRef(raw as u64 as usize),
+            ValType::Ref(RefType::Extern) => Val::ExternRef(externref_from_raw(raw as u64)),
+        }
+    }
+
+    /// The i32, if this is one.
+    pub fn i32(&self) -> Option<i32> {
+        match self {
+            Val::I32(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The i64, if this is one.
+    pub fn i64(&self) -> Option<i64> {
+        match self {
+            Val::I64(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+/// Externrefs are stored as `value + 1` so that 0 can mean null.
+pub(crate) fn raw_externref(r: Option<u64>) -> u64 {
+    r.map_or(0, |v| v.wrapping_add(1))
+}
+
+pub(crate) fn externref_from_raw(raw: u64) -> Option<u64> {
+    (raw != 0).then(|| raw.wrapping_sub(1))
+}
+
+impl std::fmt::Display for Val {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Val::I32(v) => write!(f, "{v}"),
+            Val::I64(v) => write!(f, "{v}"),
+            Val::F32(b) => write!(f, "{}", f32::from_bits(*b)),
+            Val::F64(b) => write!(f, "{}", f64::from_bits(*b)),
+            Val::V128(v) => write!(f, "{v:#034x}"),
+            Val::FuncRef(0) => write!(f, "null funcref"),
+            Val::FuncRef(p) => write!(f, "funcref@{p:#x}"),
+            Val::ExternRef(None) => write!(f, "null externref"),
+            Val::ExternRef(Some(v)) => write!(f, "externref {v}"),
+        }
+    }
+}
