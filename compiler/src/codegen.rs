@@ -41,15 +41,30 @@ pub fn isa(arch: Arch, opt: OptLevel) -> Result<OwnedTargetIsa> {
     flags
         .set("preserve_frame_pointers", "true")
         .map_err(|e| cfg(&e))?;
-    flags.set("enable_probestack", "false").map_err(|e| cfg(&e))?;
+    flags
+        .set("enable_probestack", "false")
+        .map_err(|e| cfg(&e))?;
     flags.set("unwind_info", "false").map_err(|e| cfg(&e))?;
     flags
-        .set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })
+        .set(
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        )
         .map_err(|e| cfg(&e))?;
     let mut b = cranelift_codegen::isa::lookup_by_name(arch.triple()).map_err(|e| cfg(&e))?;
     if arch == Arch::X86_64 {
         // Baseline x86-64-v2: rounding instructions without libcalls, popcnt in hardware.
-        for f in ["has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt"] {
+        for f in [
+            "has_sse3",
+            "has_ssse3",
+            "has_sse41",
+            "has_sse42",
+            "has_popcnt",
+        ] {
             b.enable(f).map_err(|e| cfg(&e))?;
         }
     }
@@ -102,10 +117,12 @@ fn compile_one(
             other => return Err(codegen_err(format!("unexpected relocation {other:?}"))),
         };
         let callee = match &r.target {
-            FinalizedRelocTarget::ExternalName(ir::ExternalName::User(n)) => {
-                names[*n].index
+            FinalizedRelocTarget::ExternalName(ir::ExternalName::User(n)) => names[*n].index,
+            other => {
+                return Err(codegen_err(format!(
+                    "unexpected relocation target {other:?}"
+                )))
             }
-            other => return Err(codegen_err(format!("unexpected relocation target {other:?}"))),
         };
         calls.push((r.offset, callee, kind));
     }

@@ -18,7 +18,9 @@ use object::elf;
 use object::write::elf::{FileHeader, ProgramHeader, SectionHeader, Sym, Writer};
 use object::write::StringId;
 use object::Endianness;
-use sowa_targets::artifact::{ManifestHeader, DATA_SECTION, MANIFEST_SECTION, MANIFEST_SYMBOL, TEXT_SYMBOL};
+use sowa_targets::artifact::{
+    ManifestHeader, DATA_SECTION, MANIFEST_SECTION, MANIFEST_SYMBOL, TEXT_SYMBOL,
+};
 use sowa_targets::Arch;
 
 /// A function symbol: name and span in the text.
@@ -88,7 +90,13 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
     }
     let manifest_total = ManifestHeader::SIZE + input.manifest.len();
     let mut dynsyms: Vec<(String, u8, bool, u64, u64)> = vec![
-        (MANIFEST_SYMBOL.into(), elf::STT_OBJECT, false, 0, manifest_total as u64),
+        (
+            MANIFEST_SYMBOL.into(),
+            elf::STT_OBJECT,
+            false,
+            0,
+            manifest_total as u64,
+        ),
         (TEXT_SYMBOL.into(), elf::STT_FUNC, true, 0, 0),
     ];
     for e in input.exports {
@@ -210,14 +218,16 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
     w.write_dynstr();
 
     w.pad_until(manifest_offset);
-    let header = ManifestHeader {
+    let mut header = ManifestHeader {
         format_version: sowa_targets::FORMAT_VERSION,
         arch: input.arch as u32,
         manifest_len: input.manifest.len() as u64,
         data_offset: data_offset as u64,
         data_len: input.data_len,
         text_len: input.text.len() as u64,
+        digest: [0; 32],
     };
+    header.digest = header.compute_digest(input.manifest);
     w.write(&header.to_bytes());
     w.write(input.manifest);
 
@@ -229,19 +239,18 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
 
     w.pad_until(dynamic_offset);
     w.write_align_dynamic();
-    w.write_dynamic(elf::DT_HASH as i64, hash_offset as u64)
+    w.write_dynamic(elf::DT_HASH, hash_offset as u64)
         .expect("dynamic");
-    w.write_dynamic(elf::DT_STRTAB as i64, dynstr_offset as u64)
+    w.write_dynamic(elf::DT_STRTAB, dynstr_offset as u64)
         .expect("dynamic");
-    w.write_dynamic(elf::DT_SYMTAB as i64, dynsym_offset as u64)
+    w.write_dynamic(elf::DT_SYMTAB, dynsym_offset as u64)
         .expect("dynamic");
     let dynstr_len = w.dynstr_len() as u64;
-    w.write_dynamic(elf::DT_STRSZ as i64, dynstr_len)
+    w.write_dynamic(elf::DT_STRSZ, dynstr_len).expect("dynamic");
+    w.write_dynamic(elf::DT_SYMENT, 24).expect("dynamic");
+    w.write_dynamic_string(elf::DT_SONAME, soname)
         .expect("dynamic");
-    w.write_dynamic(elf::DT_SYMENT as i64, 24).expect("dynamic");
-    w.write_dynamic_string(elf::DT_SONAME as i64, soname)
-        .expect("dynamic");
-    w.write_dynamic(elf::DT_NULL as i64, 0).expect("dynamic");
+    w.write_dynamic(elf::DT_NULL, 0).expect("dynamic");
 
     w.pad_until(data_offset);
     let mut written = 0u64;

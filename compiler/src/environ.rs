@@ -24,6 +24,7 @@ pub fn features() -> WasmFeatures {
         | WasmFeatures::REFERENCE_TYPES
         | WasmFeatures::FLOATS
         | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::SIMD
 }
 
 /// A function body waiting to be validated and translated.
@@ -196,7 +197,7 @@ pub fn parse(wasm: &[u8]) -> Result<ModuleEnv<'_>> {
                             (RefType::Func, items)
                         }
                         wasmparser::ElementItems::Expressions(rt, r) => {
-                            let ty = ref_type(rt, e.range.start as u64)?;
+                            let ty = ref_type(rt, e.range.start)?;
                             let mut items = Vec::new();
                             for x in r {
                                 items.push(const_expr(&x?)?);

@@ -83,11 +83,16 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         .copied()
         .collect();
     for t in &entry_types {
-        let f = trampolines::entry_trampoline(&manifest.types[*t as usize], host_cc, isa.frontend_config());
+        let f = trampolines::entry_trampoline(
+            &manifest.types[*t as usize],
+            host_cc,
+            isa.frontend_config(),
+        );
         funcs.push(codegen::compile_stub(&*isa, f, "entry trampoline")?);
     }
     for t in &bridge_types {
-        let f = trampolines::host_bridge(&manifest.types[*t as usize], host_cc, isa.frontend_config());
+        let f =
+            trampolines::host_bridge(&manifest.types[*t as usize], host_cc, isa.frontend_config());
         funcs.push(codegen::compile_stub(&*isa, f, "host bridge")?);
     }
     let text = codegen::layout_text(options.arch, &funcs, imported_funcs)?;

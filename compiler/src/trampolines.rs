@@ -22,7 +22,11 @@ fn value_flags() -> MemFlagsData {
 }
 
 /// Builds the entry trampoline for `ft`.
-pub fn entry_trampoline(ft: &FuncType, host_cc: CallConv, fc: TargetFrontendConfig) -> ir::Function {
+pub fn entry_trampoline(
+    ft: &FuncType,
+    host_cc: CallConv,
+    fc: TargetFrontendConfig,
+) -> ir::Function {
     let mut sig = Signature::new(host_cc);
     for _ in 0..4 {
         sig.params.push(AbiParam::new(types::I64));
@@ -89,7 +93,8 @@ pub fn host_bridge(ft: &FuncType, host_cc: CallConv, fc: TargetFrontendConfig) -
     let f = b
         .ins()
         .load(types::I64, trusted(), host, host_ctx::FUNC as i32);
-    b.ins().call_indirect(hsig, f, &[host, caller_vmctx, values]);
+    b.ins()
+        .call_indirect(hsig, f, &[host, caller_vmctx, values]);
     let mut results = Vec::new();
     for (i, t) in ft.results.iter().enumerate() {
         results.push(b.ins().load(

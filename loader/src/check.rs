@@ -52,11 +52,12 @@ pub fn manifest(m: &Manifest, h: &ManifestHeader, _file_len: u64) -> Result<(), 
             return Err(corrupt("missing trampoline"));
         }
     }
-    if m
-        .trap_sites
+    if m.trap_sites
         .windows(2)
         .any(|w| w[0].code_offset > w[1].code_offset)
-        || m.trap_sites.iter().any(|t| t.code_offset as u64 >= h.text_len)
+        || m.trap_sites
+            .iter()
+            .any(|t| t.code_offset as u64 >= h.text_len)
     {
         return Err(corrupt("trap table unsorted or outside the text"));
     }
@@ -112,7 +113,11 @@ pub fn manifest(m: &Manifest, h: &ManifestHeader, _file_len: u64) -> Result<(), 
             }
             check_expr(offset)?;
         }
-        if seg.offset.checked_add(seg.len).is_none_or(|e| e > h.data_len) {
+        if seg
+            .offset
+            .checked_add(seg.len)
+            .is_none_or(|e| e > h.data_len)
+        {
             return Err(corrupt("data segment outside the data section"));
         }
     }

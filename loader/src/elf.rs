@@ -136,14 +136,17 @@ pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
         .ok_or_else(|| LoadError::Corrupt("manifest length exceeds its symbol".into()))?;
     vaddr_to_offset(&elf, manifest_sym.st_value, manifest_len, false, file.len())
         .ok_or_else(|| LoadError::Corrupt("manifest truncated".into()))?;
-    let text_offset = vaddr_to_offset(&elf, text_sym.st_value, header.text_len, true, file.len())
-        .ok_or_else(|| LoadError::Corrupt("text lies outside an executable segment".into()))?;
+    let text_offset =
+        vaddr_to_offset(&elf, text_sym.st_value, header.text_len, true, file.len())
+            .ok_or_else(|| LoadError::Corrupt("text lies outside an executable segment".into()))?;
     let data_end = header
         .data_offset
         .checked_add(header.data_len)
         .filter(|e| *e <= file.len() as u64);
     if data_end.is_none() {
-        return Err(LoadError::Corrupt("data section lies outside the file".into()));
+        return Err(LoadError::Corrupt(
+            "data section lies outside the file".into(),
+        ));
     }
     Ok(Layout {
         header,

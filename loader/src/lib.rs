@@ -28,7 +28,8 @@ pub struct Artifact {
 impl Artifact {
     /// Opens and checks the artifact at `path`.
     pub fn open(path: &Path) -> Result<Artifact, LoadError> {
-        let file = File::open(path).map_err(|e| LoadError::Io(format!("{}: {e}", path.display())))?;
+        let file =
+            File::open(path).map_err(|e| LoadError::Io(format!("{}: {e}", path.display())))?;
         Self::from_file(&file)
     }
 
@@ -47,8 +48,13 @@ impl Artifact {
         let map = unsafe { Mmap::map(file) }.map_err(|e| LoadError::Io(e.to_string()))?;
         let host = Arch::host().ok_or(LoadError::UnsupportedHost)?;
         let layout = elf::parse(&map, host)?;
-        let manifest = Manifest::decode(layout.manifest_bytes(&map))
-            .map_err(|e| LoadError::Format(e.to_string()))?;
+        let encoded = layout.manifest_bytes(&map);
+        if !layout.header.verify(encoded) {
+            return Err(LoadError::Corrupt(
+                "manifest digest mismatch (the file is damaged or was modified)".into(),
+            ));
+        }
+        let manifest = Manifest::decode(encoded).map_err(|e| LoadError::Format(e.to_string()))?;
         check::manifest(&manifest, &layout.header, map.len() as u64)?;
         check::cpu_features(&manifest)?;
         let text = MappedText::map(file, layout.text_offset, layout.header.text_len as usize)?;

@@ -91,7 +91,14 @@ extern "C" fn memory_copy(
     OK
 }
 
-extern "C" fn memory_init(vmctx: *mut u8, mem: u32, data: u32, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn memory_init(
+    vmctx: *mut u8,
+    mem: u32,
+    data: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
     let i = inst(vmctx);
     let seg = &i.module.inner.manifest.data[data as usize];
     let bytes: &[u8] = if i.dropped_data[data as usize] {
@@ -118,7 +125,8 @@ extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u32) ->
     let i = inst(vmctx);
     // SAFETY: tables live in the store.
     let t = unsafe { &mut *i.tables[table as usize] };
-    t.grow(delta as u64, init).map_or(u32::MAX, |old| old as u32)
+    t.grow(delta as u64, init)
+        .map_or(u32::MAX, |old| old as u32)
 }
 
 extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: usize, len: u32) -> u32 {
@@ -156,7 +164,14 @@ extern "C" fn table_copy(
     OK
 }
 
-extern "C" fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn table_init(
+    vmctx: *mut u8,
+    table: u32,
+    elem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
     let i = inst(vmctx);
     let seg = &i.module.inner.manifest.elements[elem as usize];
     let n = if i.dropped_elems[elem as usize] {

@@ -84,13 +84,12 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
         let slots = h.ty.params.len().max(h.ty.results.len());
         // SAFETY: as above, `values` has `slots` slots.
         let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
-        let args: Vec<Val> = h
-            .ty
-            .params
-            .iter()
-            .zip(values.iter())
-            .map(|(t, raw)| Val::from_raw(*raw, *t))
-            .collect();
+        let args: Vec<Val> =
+            h.ty.params
+                .iter()
+                .zip(values.iter())
+                .map(|(t, raw)| Val::from_raw(*raw, *t))
+                .collect();
         let mut results: Vec<Val> = h.ty.results.iter().map(|t| Val::default_for(*t)).collect();
         let mut caller = Caller {
             vmctx: caller_vmctx,
@@ -207,8 +206,7 @@ impl Func {
         if let Some(h) = self.host() {
             // SAFETY: host functions live in the store we keep alive.
             let h = unsafe { &*h };
-            let mut results: Vec<Val> =
-                h.ty.results.iter().map(|t| Val::default_for(*t)).collect();
+            let mut results: Vec<Val> = h.ty.results.iter().map(|t| Val::default_for(*t)).collect();
             let mut caller = Caller {
                 vmctx: std::ptr::null_mut(),
             };

@@ -45,9 +45,7 @@ pub(crate) unsafe fn write_cell(cell: *mut u8, v: Val) {
 impl Global {
     /// Creates a host global with `value`.
     pub fn new(store: &Store, ty: GlobalType, value: Val) -> Global {
-        let cell = store
-            .inner
-            .keep(GlobalCell([0; 16]), |o| &mut o.globals) as *mut u8;
+        let cell = store.inner.keep(GlobalCell([0; 16]), |o| &mut o.globals) as *mut u8;
         // SAFETY: the cell was just allocated in the store.
         unsafe { write_cell(cell, value) };
         Global {

@@ -19,7 +19,8 @@ impl Linker {
 
     /// Defines `module`.`name`.
     pub fn define(&mut self, module: &str, name: &str, item: Extern) -> &mut Self {
-        self.defs.insert((module.to_string(), name.to_string()), item);
+        self.defs
+            .insert((module.to_string(), name.to_string()), item);
         self
     }
 
@@ -37,12 +38,18 @@ impl Linker {
     }
 
     /// Instantiates `module` with imports resolved from this linker.
-    pub fn instantiate(&self, store: &Store, module: &Module) -> Result<Instance, InstantiateError> {
+    pub fn instantiate(
+        &self,
+        store: &Store,
+        module: &Module,
+    ) -> Result<Instance, InstantiateError> {
         let imports = module
             .imports()
             .map(|(m, n)| {
                 self.get(m, n).cloned().ok_or_else(|| {
-                    InstantiateError::Link(format!("unknown import: `{m}`.`{n}` has not been defined"))
+                    InstantiateError::Link(format!(
+                        "unknown import: `{m}`.`{n}` has not been defined"
+                    ))
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;

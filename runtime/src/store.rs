@@ -4,11 +4,11 @@
 //! tables hold into each other stay valid; handles ([`crate::Instance`], [`crate::Memory`], ...)
 //! keep the store alive. A store is single-threaded; create one per request or per thread.
 
+use crate::func::HostFunc;
 use crate::global::GlobalCell;
 use crate::instance::InstanceData;
 use crate::memory::MemoryData;
 use crate::table::TableData;
-use crate::func::HostFunc;
 use std::cell::{RefCell, UnsafeCell};
 use std::rc::Rc;
 
@@ -36,7 +36,10 @@ impl Default for StoreLimits {
     }
 }
 
+/// Each object is boxed so its address stays fixed while the vectors grow: contexts and tables
+/// point at them.
 #[derive(Default)]
+#[allow(clippy::vec_box)]
 pub(crate) struct Objects {
     pub instances: Vec<Box<InstanceData>>,
     pub memories: Vec<Box<MemoryData>>,

@@ -3,7 +3,8 @@
 //! The ELF file exports two dynamic symbols: [`TEXT_SYMBOL`] (the start of the code) and
 //! [`MANIFEST_SYMBOL`] (a [`ManifestHeader`] followed by a postcard-encoded [`Manifest`]). The
 //! fixed-size header can be checked (magic, format version, target) before anything variable is
-//! decoded. Code offsets in the manifest are relative to the text start. Data segment bytes live in
+//! decoded, and carries a SHA-256 digest of itself and the manifest, so that a damaged or
+//! tampered manifest is refused rather than obeyed. Code offsets in the manifest are relative to the text start. Data segment bytes live in
 //! a page-aligned, non-loaded section located by the header's `data_offset` (a file offset).
 
 use crate::trapcode::TrapKind;
@@ -38,6 +39,8 @@ pub struct ManifestHeader {
     pub data_len: u64,
     /// Length of the text in bytes.
     pub text_len: u64,
+    /// SHA-256 of the header's other fields and the encoded manifest ([`ManifestHeader::digest`]).
+    pub digest: [u8; 32],
 }
 
 /// Why an artifact's header or manifest was refused.
@@ -64,7 +67,22 @@ pub enum FormatError {
 
 impl ManifestHeader {
     /// Encoded size of the header.
-    pub const SIZE: usize = 48;
+    pub const SIZE: usize = 80;
+
+    /// The digest of the header fields before `digest` and of the encoded manifest.
+    pub fn compute_digest(&self, manifest: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        let bytes = self.to_bytes();
+        let mut h = sha2::Sha256::new();
+        h.update(&bytes[..48]);
+        h.update(manifest);
+        h.finalize().into()
+    }
+
+    /// Whether the digest matches the header and `manifest`.
+    pub fn verify(&self, manifest: &[u8]) -> bool {
+        self.compute_digest(manifest) == self.digest
+    }
 
     /// Encodes the header.
     pub fn to_bytes(&self) -> [u8; Self::SIZE] {
@@ -76,6 +94,7 @@ impl ManifestHeader {
         b[24..32].copy_from_slice(&self.data_offset.to_le_bytes());
         b[32..40].copy_from_slice(&self.data_len.to_le_bytes());
         b[40..48].copy_from_slice(&self.text_len.to_le_bytes());
+        b[48..80].copy_from_slice(&self.digest);
         b
     }
 
@@ -103,6 +122,7 @@ impl ManifestHeader {
             data_offset: u64_at(24),
             data_len: u64_at(32),
             text_len: u64_at(40),
+            digest: b[48..80].try_into().unwrap(),
         })
     }
 }
@@ -402,6 +422,7 @@ mod tests {
             data_offset: 4096,
             data_len: 3,
             text_len: 64,
+            digest: [7; 32],
         };
         let b = h.to_bytes();
         assert_eq!(ManifestHeader::from_bytes(&b).unwrap(), h);

@@ -16,8 +16,9 @@ pub fn cache_dir() -> PathBuf {
     PathBuf::from(home).join(".cache").join("sowa")
 }
 
-/// Returns the path of the compiled `.so` for `wasm`, compiling it first if not cached.
-pub fn compiled(wasm: &[u8]) -> Result<PathBuf, String> {
+/// Returns the path of the compiled `.so` for `wasm`, compiling it first if not cached (or if
+/// `refresh`, when a cached file turned out to be unusable).
+pub fn compiled(wasm: &[u8], refresh: bool) -> Result<PathBuf, String> {
     let options = sowa_compiler::Options::default();
     let hash: String = sowa_compiler::wasm_hash(wasm)
         .iter()
@@ -25,11 +26,12 @@ pub fn compiled(wasm: &[u8]) -> Result<PathBuf, String> {
         .collect();
     let dir = cache_dir();
     let path = dir.join(format!(
-        "{hash}-{}-{}.so",
+        "{hash}-{}-v{}-{}.so",
         options.arch,
+        sowa_targets::FORMAT_VERSION,
         env!("CARGO_PKG_VERSION")
     ));
-    if path.exists() {
+    if path.exists() && !refresh {
         return Ok(path);
     }
     let so = sowa_compiler::compile(wasm, &options).map_err(|e| e.to_string())?;

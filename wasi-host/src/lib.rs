@@ -4,11 +4,11 @@
 //! [`add_to_linker`] defines the `wasi_snapshot_preview1` functions over it. Guest pointers are
 //! checked against linear memory ([`guest`]): a bad pointer is `EFAULT`, never a host fault.
 
+#[cfg(feature = "compiler")]
+pub mod cache;
 pub mod errno;
 pub mod guest;
 pub mod preview1;
-#[cfg(feature = "compiler")]
-pub mod cache;
 
 pub use preview1::add_to_linker;
 

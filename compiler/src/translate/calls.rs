@@ -58,14 +58,18 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let mut args = Vec::with_capacity(nparams + 2);
         if func_index < self.env.imported_funcs {
             let rec = self.env.offsets.funcref(func_index) as i32;
-            let code =
-                self.b
-                    .ins()
-                    .load(types::I64, trusted_readonly(), self.vmctx, rec + funcref::WASM_CALL as i32);
-            let callee_vmctx =
-                self.b
-                    .ins()
-                    .load(types::I64, trusted_readonly(), self.vmctx, rec + funcref::VMCTX as i32);
+            let code = self.b.ins().load(
+                types::I64,
+                trusted_readonly(),
+                self.vmctx,
+                rec + funcref::WASM_CALL as i32,
+            );
+            let callee_vmctx = self.b.ins().load(
+                types::I64,
+                trusted_readonly(),
+                self.vmctx,
+                rec + funcref::VMCTX as i32,
+            );
             args.push(callee_vmctx);
             args.push(self.vmctx);
             args.extend_from_slice(self.peekn(nparams));

@@ -115,12 +115,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             Operator::I64Load16U { memarg } => self.load(memarg, I64, Ext::U16),
             Operator::I64Load32S { memarg } => self.load(memarg, I64, Ext::S32),
             Operator::I64Load32U { memarg } => self.load(memarg, I64, Ext::U32),
-            Operator::I32Store { memarg } | Operator::F32Store { memarg } => {
-                self.store(memarg, 4)
-            }
-            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
-                self.store(memarg, 8)
-            }
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } => self.store(memarg, 4),
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => self.store(memarg, 8),
             Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
                 self.store(memarg, 1)
             }

@@ -11,8 +11,8 @@ mod memory;
 mod numeric;
 mod variables;
 
-use crate::error::{CompileError, Result};
 use crate::environ::PendingBody;
+use crate::error::{CompileError, Result};
 use cranelift_codegen::ir::{
     self, types, AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, TrapCode, Value,
 };
@@ -82,7 +82,10 @@ pub fn trap_code(kind: TrapKind) -> TrapCode {
 
 /// The trap kind a Cranelift trap code stands for.
 pub fn trap_kind(code: TrapCode) -> Option<TrapKind> {
-    TrapKind::ALL.iter().copied().find(|k| trap_code(*k) == code)
+    TrapKind::ALL
+        .iter()
+        .copied()
+        .find(|k| trap_code(*k) == code)
 }
 
 /// Flags for loads of runtime data that cannot fault (vmctx fields, runtime records).
@@ -139,7 +142,12 @@ pub fn translate_function(
         .mem_flags
         .insert(trusted_readonly())
         .expect("few flag sets");
-    let flags = b.func.dfg.mem_flags.insert(trusted()).expect("few flag sets");
+    let flags = b
+        .func
+        .dfg
+        .mem_flags
+        .insert(trusted())
+        .expect("few flag sets");
     let limits = b.create_global_value(ir::GlobalValueData::Load {
         base: vmctx_gv,
         offset: (vmctx::LIMITS as i32).into(),
@@ -207,8 +215,6 @@ pub fn translate_function(
     t.b.finalize(env.frontend_config);
     Ok(validator.into_allocations())
 }
-
-
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn translate(&mut self, op: &Operator<'_>) -> Result<()> {

@@ -70,21 +70,21 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.push(v);
             }
             Operator::F32Const { value } => {
-                let v = self
-                    .b
-                    .ins()
-                    .f32const(cranelift_codegen::ir::immediates::Ieee32::with_bits(
-                        value.bits(),
-                    ));
+                let v =
+                    self.b
+                        .ins()
+                        .f32const(cranelift_codegen::ir::immediates::Ieee32::with_bits(
+                            value.bits(),
+                        ));
                 self.push(v);
             }
             Operator::F64Const { value } => {
-                let v = self
-                    .b
-                    .ins()
-                    .f64const(cranelift_codegen::ir::immediates::Ieee64::with_bits(
-                        value.bits(),
-                    ));
+                let v =
+                    self.b
+                        .ins()
+                        .f64const(cranelift_codegen::ir::immediates::Ieee64::with_bits(
+                            value.bits(),
+                        ));
                 self.push(v);
             }
 
@@ -98,9 +98,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             Operator::I32LeS | Operator::I64LeS => self.icmp(IntCC::SignedLessThanOrEqual),
             Operator::I32LeU | Operator::I64LeU => self.icmp(IntCC::UnsignedLessThanOrEqual),
             Operator::I32GeS | Operator::I64GeS => self.icmp(IntCC::SignedGreaterThanOrEqual),
-            Operator::I32GeU | Operator::I64GeU => {
-                self.icmp(IntCC::UnsignedGreaterThanOrEqual)
-            }
+            Operator::I32GeU | Operator::I64GeU => self.icmp(IntCC::UnsignedGreaterThanOrEqual),
 
             Operator::F32Eq | Operator::F64Eq => self.fcmp(FloatCC::Equal),
             Operator::F32Ne | Operator::F64Ne => self.fcmp(FloatCC::NotEqual),

@@ -149,7 +149,8 @@ impl Instance {
         // SAFETY: all writes below are to fields of the fresh context, at offsets from its layout.
         unsafe {
             *inst.vmctx_field::<*mut u8>(vmctx::LIMITS) = store.inner.vm_limits.get() as *mut u8;
-            *inst.vmctx_field::<*const *const ()>(vmctx::BUILTINS) = crate::builtins::TABLE.0.as_ptr();
+            *inst.vmctx_field::<*const *const ()>(vmctx::BUILTINS) =
+                crate::builtins::TABLE.0.as_ptr();
             *inst.vmctx_field::<*mut InstanceData>(vmctx::INSTANCE) = ptr;
             for (i, id) in mi.type_ids.iter().enumerate() {
                 *inst.vmctx_field::<u32>(offsets.type_id(i as u32)) = *id;
@@ -232,7 +233,8 @@ impl Instance {
         for ty in &m.memories {
             let md = MemoryData::new(*ty, store.inner.limits.max_memory_pages)
                 .map_err(|e| InstantiateError::Resource(e.to_string()))?;
-            inst.memories.push(store.inner.keep(md, |o| &mut o.memories));
+            inst.memories
+                .push(store.inner.keep(md, |o| &mut o.memories));
         }
         for (i, mem) in inst.memories.iter().enumerate() {
             // SAFETY: this instance's own memory pointer slot; the record lives in the store.
@@ -306,7 +308,9 @@ impl Instance {
                 let dst = mem
                     .get_mut(off..off.saturating_add(bytes.len()))
                     .filter(|_| off.checked_add(bytes.len()).is_some())
-                    .ok_or_else(|| InstantiateError::from(Trap::wasm(TrapKind::MemoryOutOfBounds)))?;
+                    .ok_or_else(|| {
+                        InstantiateError::from(Trap::wasm(TrapKind::MemoryOutOfBounds))
+                    })?;
                 dst.copy_from_slice(bytes);
                 inst.dropped_data[i] = true;
             }

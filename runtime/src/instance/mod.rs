@@ -6,8 +6,8 @@
 
 mod init;
 
-pub use init::InstantiateError;
 pub(crate) use init::eval as eval_const;
+pub use init::InstantiateError;
 
 use crate::func::{Func, FuncKind, VMFuncRef};
 use crate::global::Global;

@@ -6,8 +6,8 @@ mod signals;
 mod unwind;
 
 pub(crate) use registry::{register_code, CodeInfo, CodeRegistration};
-pub(crate) use unwind::{catch_traps, raise};
 pub use sowa_targets::TrapKind;
+pub(crate) use unwind::{catch_traps, raise};
 
 /// Why a call into wasm did not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]

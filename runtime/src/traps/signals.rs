@@ -3,31 +3,31 @@
 
 use super::{registry, unwind};
 use crate::arch;
-use std::sync::Once;
+use std::sync::OnceLock;
 
 const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
 
-static mut PREVIOUS: [std::mem::MaybeUninit<libc::sigaction>; 4] =
-    [const { std::mem::MaybeUninit::uninit() }; 4];
-static INSTALL: Once = Once::new();
+/// The dispositions our handlers replaced, in [`SIGNALS`] order.
+static PREVIOUS: OnceLock<[libc::sigaction; 4]> = OnceLock::new();
 
 /// Installs the handlers once per process.
 pub(crate) fn ensure_installed() {
-    INSTALL.call_once(|| {
-        for (i, sig) in SIGNALS.iter().enumerate() {
-            // SAFETY: we build a valid sigaction; PREVIOUS is written only here, inside the Once,
-            // before any handler can read it.
+    PREVIOUS.get_or_init(|| {
+        // SAFETY: an all-zero sigaction is a valid (default) disposition.
+        let mut previous: [libc::sigaction; 4] = unsafe { std::mem::zeroed() };
+        for (prev, sig) in previous.iter_mut().zip(SIGNALS) {
+            // SAFETY: we pass a valid sigaction and a valid out-pointer.
             unsafe {
                 let mut sa: libc::sigaction = std::mem::zeroed();
                 sa.sa_sigaction = handler as *const () as usize;
                 sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
                 libc::sigemptyset(&mut sa.sa_mask);
-                let prev = &raw mut PREVIOUS[i];
-                if libc::sigaction(*sig, &sa, (*prev).as_mut_ptr()) != 0 {
+                if libc::sigaction(sig, &sa, prev) != 0 {
                     panic!("cannot install the handler for signal {sig}");
                 }
             }
         }
+        previous
     });
 }
 
@@ -90,11 +90,10 @@ unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: 
 }
 
 unsafe fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
-    let Some(i) = SIGNALS.iter().position(|s| *s == sig) else {
+    let (Some(i), Some(previous)) = (SIGNALS.iter().position(|s| *s == sig), PREVIOUS.get()) else {
         return;
     };
-    // SAFETY: PREVIOUS[i] was initialized by ensure_installed before our handler was active.
-    let prev = unsafe { (*(&raw const PREVIOUS[i])).assume_init_ref() };
+    let prev = &previous[i];
     let h = prev.sa_sigaction;
     if h == libc::SIG_DFL || h == libc::SIG_IGN {
         // Restore the default and return: the faulting instruction runs again and the process

@@ -75,7 +75,10 @@ fn trap_at(pc: usize) -> Trap {
             site.map(|s| s.kind)
                 .unwrap_or(sowa_targets::TrapKind::MemoryOutOfBounds),
         ),
-        func: info.manifest.func_at(off).map(|f| info.manifest.func_name(f)),
+        func: info
+            .manifest
+            .func_at(off)
+            .map(|f| info.manifest.func_name(f)),
         wasm_offset: site.map(|s| s.wasm_offset),
     }
 }

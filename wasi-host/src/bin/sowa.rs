@@ -15,7 +15,11 @@ use std::rc::Rc;
 const TRAP_STATUS: u8 = 134;
 
 #[derive(Parser)]
-#[command(name = "sowa", version, about = "Run WebAssembly compiled ahead of time by sowac")]
+#[command(
+    name = "sowa",
+    version,
+    about = "Run WebAssembly compiled ahead of time by sowac"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,14 +51,22 @@ fn load(path: &PathBuf) -> Result<Module, String> {
         use std::io::Read;
         let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut b = [0u8; 4];
-        let n = f.read(&mut b).map_err(|e| format!("{}: {e}", path.display()))?;
+        let n = f
+            .read(&mut b)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         b[..n].to_vec()
     };
     if head == b"\0asm" {
         #[cfg(feature = "compiler")]
         {
             let wasm = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let so = sowa_wasi::cache::compiled(&wasm)
+            let so = sowa_wasi::cache::compiled(&wasm, false)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            if let Ok(m) = Module::from_file(&so) {
+                return Ok(m);
+            }
+            // A damaged cache entry is rebuilt rather than reported.
+            let so = sowa_wasi::cache::compiled(&wasm, true)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             return Module::from_file(&so).map_err(|e| format!("{}: {e}", so.display()));
         }

@@ -15,7 +15,11 @@ fn sizes(list: &[String], mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Err
 }
 
 /// `args_sizes_get(argc: *u32, argv_buf_size: *u32)`
-pub fn args_sizes_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
+pub fn args_sizes_get(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    args: &[Val],
+) -> Result<Errno, Trap> {
     sizes(&ctx.args, mem, args)
 }
 
@@ -34,6 +38,10 @@ pub fn environ_sizes_get(
 }
 
 /// `environ_get(environ: **u8, environ_buf: *u8)`
-pub fn environ_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
+pub fn environ_get(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    args: &[Val],
+) -> Result<Errno, Trap> {
     errno_of(mem.write_string_list(&ctx.env, u32_arg(args, 0), u32_arg(args, 1)))
 }

@@ -22,7 +22,11 @@ fn nanos(ts: libc::timespec) -> u64 {
 }
 
 /// `clock_res_get(id, resolution: *u64)`
-pub fn clock_res_get(_: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
+pub fn clock_res_get(
+    _: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    args: &[Val],
+) -> Result<Errno, Trap> {
     let Some(clock) = host_clock(u32_arg(args, 0)) else {
         return Ok(errno::INVAL);
     };
@@ -38,7 +42,11 @@ pub fn clock_res_get(_: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -
 }
 
 /// `clock_time_get(id, precision: u64, time: *u64)`
-pub fn clock_time_get(_: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
+pub fn clock_time_get(
+    _: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    args: &[Val],
+) -> Result<Errno, Trap> {
     let Some(clock) = host_clock(u32_arg(args, 0)) else {
         return Ok(errno::INVAL);
     };

@@ -124,7 +124,11 @@ fn filetype(hfd: i32) -> u8 {
 }
 
 /// `fd_fdstat_get(fd, stat: *fdstat)`
-pub fn fd_fdstat_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
+pub fn fd_fdstat_get(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    args: &[Val],
+) -> Result<Errno, Trap> {
     let Some(hfd) = host_fd(ctx, u32_arg(args, 0)) else {
         return Ok(BADF);
     };
@@ -157,6 +161,10 @@ pub fn fd_prestat_get(_: &mut WasiCtx, _: &mut GuestMemory<'_>, _: &[Val]) -> Re
 }
 
 /// `fd_prestat_dir_name(fd, path, len)`: no preopened directories yet.
-pub fn fd_prestat_dir_name(_: &mut WasiCtx, _: &mut GuestMemory<'_>, _: &[Val]) -> Result<Errno, Trap> {
+pub fn fd_prestat_dir_name(
+    _: &mut WasiCtx,
+    _: &mut GuestMemory<'_>,
+    _: &[Val],
+) -> Result<Errno, Trap> {
     Ok(BADF)
 }

@@ -31,9 +31,17 @@ const FUNCTIONS: &[(&str, &[ValType], Impl)] = &[
     ("args_get", &[I32, I32], args_env::args_get),
     ("args_sizes_get", &[I32, I32], args_env::args_sizes_get),
     ("environ_get", &[I32, I32], args_env::environ_get),
-    ("environ_sizes_get", &[I32, I32], args_env::environ_sizes_get),
+    (
+        "environ_sizes_get",
+        &[I32, I32],
+        args_env::environ_sizes_get,
+    ),
     ("clock_res_get", &[I32, I32], clock_random::clock_res_get),
-    ("clock_time_get", &[I32, I64, I32], clock_random::clock_time_get),
+    (
+        "clock_time_get",
+        &[I32, I64, I32],
+        clock_random::clock_time_get,
+    ),
     ("random_get", &[I32, I32], clock_random::random_get),
     ("fd_write", &[I32, I32, I32, I32], fd::fd_write),
     ("fd_read", &[I32, I32, I32, I32], fd::fd_read),
@@ -41,7 +49,11 @@ const FUNCTIONS: &[(&str, &[ValType], Impl)] = &[
     ("fd_seek", &[I32, I64, I32, I32], fd::fd_seek),
     ("fd_fdstat_get", &[I32, I32], fd::fd_fdstat_get),
     ("fd_prestat_get", &[I32, I32], fd::fd_prestat_get),
-    ("fd_prestat_dir_name", &[I32, I32, I32], fd::fd_prestat_dir_name),
+    (
+        "fd_prestat_dir_name",
+        &[I32, I32, I32],
+        fd::fd_prestat_dir_name,
+    ),
     ("sched_yield", &[], proc::sched_yield),
 ];
 

@@ -1,0 +1,124 @@
+//! Tests of the `sowac` command line and of the ELF files it writes.
+
+use std::path::Path;
+use std::process::Command;
+
+fn program(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testsuite/programs/wasm")
+        .join(name)
+}
+
+#[test]
+fn compiles_with_an_empty_path_and_writes_a_real_shared_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hello.so");
+    let st = Command::new(env!("CARGO_BIN_EXE_sowac"))
+        .env_clear()
+        .env("PATH", "")
+        .arg(program("hello.wasm"))
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let bytes = std::fs::read(&out).unwrap();
+    let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+    assert_eq!(elf.header.e_type, goblin::elf::header::ET_DYN);
+    let dynsyms: Vec<&str> = elf
+        .dynsyms
+        .iter()
+        .filter_map(|s| elf.dynstrtab.get_at(s.st_name))
+        .collect();
+    for want in ["sowa_manifest", "sowa_text", "_start"] {
+        assert!(dynsyms.contains(&want), "{want} missing from {dynsyms:?}");
+    }
+    // No relocations: the code is mapped as it is in the file.
+    assert!(elf.dynrelas.is_empty() && elf.dynrels.is_empty() && elf.pltrelocs.is_empty());
+    // Function names from the name section are in .symtab for profilers and objdump.
+    let names: Vec<&str> = elf
+        .syms
+        .iter()
+        .filter_map(|s| elf.strtab.get_at(s.st_name))
+        .collect();
+    assert!(names.contains(&"main"), "{names:?}");
+    // The text segment is read+execute and page-aligned.
+    let text = elf
+        .program_headers
+        .iter()
+        .find(|p| p.is_executable())
+        .unwrap();
+    assert_eq!(text.p_offset % 4096, 0);
+    assert!(!text.is_write());
+}
+
+#[test]
+fn invalid_wasm_is_an_error_with_an_offset_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for input in ["truncated.wasm", "garbage.wasm"] {
+        let out = dir.path().join("x.so");
+        let o = Command::new(env!("CARGO_BIN_EXE_sowac"))
+            .arg(program(input))
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{input}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("invalid wasm at offset 0x"), "{input}: {err}");
+        assert!(!out.exists(), "{input}: output written");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
+
+#[test]
+fn unknown_target_and_options_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sowac"))
+        .arg(program("numbers.wasm"))
+        .args(["--target", "mips", "-o"])
+        .arg(dir.path().join("x.so"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown target 'mips'"));
+}
+
+#[test]
+fn both_targets_and_all_opt_levels_compile() {
+    let dir = tempfile::tempdir().unwrap();
+    for target in ["x86_64", "aarch64", "aarch64-unknown-linux-gnu"] {
+        for opt in ["none", "speed", "size"] {
+            let out = dir.path().join(format!("{target}-{opt}.so"));
+            let st = Command::new(env!("CARGO_BIN_EXE_sowac"))
+                .arg(program("calls.wasm"))
+                .args(["--target", target, "-O", opt, "-o"])
+                .arg(&out)
+                .status()
+                .unwrap();
+            assert!(st.success(), "{target} {opt}");
+            let bytes = std::fs::read(&out).unwrap();
+            let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+            let machine = if target.starts_with("aarch64") {
+                183
+            } else {
+                62
+            };
+            assert_eq!(elf.header.e_machine, machine);
+        }
+    }
+}
+
+#[test]
+fn unsupported_features_name_the_function_and_offset() {
+    // A SIMD instruction: valid wasm that this version does not compile yet.
+    let wasm = wat::parse_str(
+        r#"(module (func $uses_simd (result i32)
+             (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))"#,
+    )
+    .unwrap();
+    let err = sowa_compiler::compile(&wasm, &Default::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("unsupported at offset 0x"), "{msg}");
+    assert!(msg.contains("in function 'uses_simd'"), "{msg}");
+}

@@ -1,0 +1,186 @@
+//! The embedding API: load once, instantiate many, host functions, exports and traps as values.
+
+use sowa_runtime::{Extern, Func, FuncType, Linker, Module, Store, Trap, TrapKind, Val, ValType};
+use std::cell::Cell;
+use std::rc::Rc;
+
+fn module(wat: &str) -> Module {
+    let wasm = wat::parse_str(wat).unwrap();
+    let so = sowa_compiler::compile(&wasm, &Default::default()).unwrap();
+    Module::from_bytes(&so).unwrap()
+}
+
+const COUNTER: &str = r#"
+(module
+  (import "host" "log" (func $log (param i32)))
+  (memory (export "memory") 1)
+  (global $n (mut i32) (i32.const 0))
+  (func (export "bump") (result i32)
+    (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    (i32.store (i32.const 0) (global.get $n))
+    (call $log (global.get $n))
+    (global.get $n))
+  (func (export "fail") (call $log (i32.const -1)))
+)"#;
+
+fn log_linker(store: &Store, seen: Rc<Cell<i32>>) -> Linker {
+    let mut linker = Linker::new();
+    let log = Func::new(
+        store,
+        FuncType {
+            params: vec![ValType::I32],
+            results: vec![],
+        },
+        move |_, args, _| {
+            let v = args[0].i32().unwrap();
+            if v < 0 {
+                return Err(Trap::host("negative value logged"));
+            }
+            seen.set(v);
+            Ok(())
+        },
+    );
+    linker.define("host", "log", Extern::Func(log));
+    linker
+}
+
+#[test]
+fn load_once_instantiate_many_with_isolated_state() {
+    let m = module(COUNTER);
+    for request in 0..50 {
+        let store = Store::default();
+        let seen = Rc::new(Cell::new(0));
+        let inst = log_linker(&store, seen.clone())
+            .instantiate(&store, &m)
+            .unwrap();
+        let bump = inst.get_func("bump").unwrap();
+        // Every fresh instance starts from its own initial state.
+        assert_eq!(
+            bump.call(&[]).unwrap(),
+            vec![Val::I32(1)],
+            "request {request}"
+        );
+        assert_eq!(bump.call(&[]).unwrap(), vec![Val::I32(2)]);
+        assert_eq!(seen.get(), 2);
+        let mut word = [0u8; 4];
+        inst.get_memory("memory")
+            .unwrap()
+            .read(0, &mut word)
+            .unwrap();
+        assert_eq!(u32::from_le_bytes(word), 2);
+    }
+}
+
+#[test]
+fn modules_are_shared_across_threads() {
+    let m = module(COUNTER);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                let store = Store::default();
+                let inst = log_linker(&store, Rc::new(Cell::new(0)))
+                    .instantiate(&store, &m)
+                    .unwrap();
+                let bump = inst.get_func("bump").unwrap();
+                (0..100).map(|_| bump.call(&[]).unwrap()[0]).last().unwrap()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), Val::I32(100));
+    }
+}
+
+#[test]
+fn host_errors_and_wasm_traps_come_back_as_values() {
+    let m = module(COUNTER);
+    let store = Store::default();
+    let inst = log_linker(&store, Rc::new(Cell::new(0)))
+        .instantiate(&store, &m)
+        .unwrap();
+    let err = inst.get_func("fail").unwrap().call(&[]).unwrap_err();
+    assert_eq!(err, Trap::host("negative value logged"));
+    // The instance is still usable after a trap.
+    assert_eq!(
+        inst.get_func("bump").unwrap().call(&[]).unwrap(),
+        vec![Val::I32(1)]
+    );
+
+    let m = module(
+        r#"(module (func $divide (export "div") (param i32 i32) (result i32)
+              (i32.div_s (local.get 0) (local.get 1))))"#,
+    );
+    let inst = Linker::new().instantiate(&store, &m).unwrap();
+    let div = inst.get_func("div").unwrap();
+    assert_eq!(div.call(&[7.into(), 2.into()]).unwrap(), vec![Val::I32(3)]);
+    let t = div.call(&[7.into(), 0.into()]).unwrap_err();
+    assert_eq!(t.kind(), Some(TrapKind::IntegerDivideByZero));
+    assert_eq!(t.func.as_deref(), Some("divide"));
+    assert!(t.wasm_offset.is_some());
+    // Wrong argument types are refused before entering wasm.
+    assert!(div.call(&[Val::I64(1), Val::I32(1)]).is_err());
+}
+
+#[test]
+fn missing_and_mistyped_imports_are_link_errors() {
+    let m = module(COUNTER);
+    let store = Store::default();
+    let err = Linker::new().instantiate(&store, &m).err().unwrap();
+    assert!(err.to_string().starts_with("unknown import"), "{err}");
+    let mut linker = Linker::new();
+    let wrong = Func::new(
+        &store,
+        FuncType {
+            params: vec![ValType::I64],
+            results: vec![],
+        },
+        |_, _, _| Ok(()),
+    );
+    linker.define("host", "log", Extern::Func(wrong));
+    let err = linker.instantiate(&store, &m).err().unwrap();
+    assert!(
+        err.to_string().starts_with("incompatible import type"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wasm_calls_host_calls_wasm() {
+    // A host function that calls back into another instance while the first is suspended.
+    let store = Store::default();
+    let callee = module(
+        r#"(module (func (export "sq") (param i32) (result i32)
+        (i32.mul (local.get 0) (local.get 0))))"#,
+    );
+    let callee = Linker::new().instantiate(&store, &callee).unwrap();
+    let sq = callee.get_func("sq").unwrap();
+    let mut linker = Linker::new();
+    let host = Func::new(
+        &store,
+        FuncType {
+            params: vec![ValType::I32],
+            results: vec![ValType::I32],
+        },
+        move |_, args, results| {
+            results[0] = sq.call(args)?[0];
+            Ok(())
+        },
+    );
+    linker.define("env", "sq", Extern::Func(host));
+    let caller = module(
+        r#"(module (import "env" "sq" (func $sq (param i32) (result i32)))
+        (func (export "sum_sq") (param i32) (result i32) (local $s i32)
+          (block $done (loop $l
+            (br_if $done (i32.eqz (local.get 0)))
+            (local.set $s (i32.add (local.get $s) (call $sq (local.get 0))))
+            (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+            (br $l)))
+          (local.get $s)))"#,
+    );
+    let inst = linker.instantiate(&store, &caller).unwrap();
+    assert_eq!(
+        inst.get_func("sum_sq").unwrap().call(&[10.into()]).unwrap(),
+        vec![Val::I32(385)]
+    );
+}

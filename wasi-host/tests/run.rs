@@ -1,0 +1,298 @@
+//! End-to-end tests of the `sowa` runner on the project's test programs
+//! (`testsuite/programs`, rebuilt by its `build.sh`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn program(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testsuite/programs/wasm")
+        .join(name)
+}
+
+/// Compiles a test program to a `.so` in `dir`.
+fn compile(dir: &Path, name: &str) -> PathBuf {
+    let wasm = std::fs::read(program(&format!("{name}.wasm"))).unwrap();
+    let so = sowa_compiler::compile(&wasm, &Default::default()).unwrap();
+    let out = dir.join(format!("{name}.so"));
+    std::fs::write(&out, so).unwrap();
+    out
+}
+
+fn sowa(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_sowa"))
+        .args(args)
+        .env(
+            "SOWA_CACHE_DIR",
+            std::env::temp_dir().join("sowa-test-cache"),
+        )
+        .output()
+        .unwrap();
+    // Whatever happens, the runner itself must never die of a signal.
+    assert!(
+        out.status.code().is_some(),
+        "sowa was killed by a signal: {out:?}"
+    );
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn hello_world_with_args_and_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "hello");
+    let o = sowa(&[
+        "run",
+        "--env",
+        "GREETING=hi",
+        so.to_str().unwrap(),
+        "one",
+        "two",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "hello, world\narg 1: one\narg 2: two\nGREETING=hi\n"
+    );
+}
+
+#[test]
+fn exit_codes_follow_proc_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "exit_code");
+    for code in ["0", "1", "42", "255"] {
+        let o = sowa(&["run", so.to_str().unwrap(), code]);
+        assert_eq!(o.status.code(), Some(code.parse().unwrap()));
+    }
+    // main's return value goes through exit() too.
+    let hello = compile(dir.path(), "hello");
+    let o = sowa(&["run", hello.to_str().unwrap(), "a", "b", "c", "d"]);
+    assert_eq!(o.status.code(), Some(3));
+}
+
+#[test]
+fn arithmetic_of_all_number_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "arith");
+    let o = sowa(&["run", so.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Expected values computed by native C (see testsuite/programs/c/arith.c).
+    assert_eq!(
+        stdout(&o),
+        "i32 2119468609\nu32 595930072\ni64 7304386374566809330\nu64 1324013552583545755\n\
+         clz 18 ctz 40 pop 24\nf32 8.261845\nf64 1000011000000000.875000\n\
+         conv 3 10000000000 -123456792.000 -1234567890123456768.000\nsat -21\n"
+    );
+}
+
+#[test]
+fn direct_and_indirect_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "calls");
+    let o = sowa(&["run", so.to_str().unwrap()]);
+    assert_eq!(stdout(&o), "indirect -1632465055\nfib 75025\n");
+}
+
+#[test]
+fn memory_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "memgrow");
+    let o = sowa(&["run", so.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "grew yes, 16 blocks ok\n");
+}
+
+#[test]
+fn every_trap_kind_is_reported_with_function_and_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "traps");
+    let so = so.to_str().unwrap();
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("peek_far", &[], "out of bounds memory access"),
+        ("poke_far", &[], "out of bounds memory access"),
+        ("div_zero", &["0"], "integer divide by zero"),
+        ("div_overflow", &[], "integer overflow"),
+        ("bad_convert", &[], "invalid conversion to integer"),
+        ("convert_overflow", &[], "integer overflow"),
+        ("unreachable", &[], "unreachable"),
+        ("type_mismatch", &[], "indirect call type mismatch"),
+        ("undefined_element", &[], "undefined element"),
+        ("uninitialized_element", &[], "uninitialized element"),
+        ("table_oob", &[], "out of bounds table access"),
+        ("stack_overflow", &["0"], "call stack exhausted"),
+    ];
+    for (func, args, message) in cases {
+        let mut a = vec!["run", "--invoke", func, so];
+        a.extend_from_slice(args);
+        let o = sowa(&a);
+        assert_eq!(o.status.code(), Some(134), "{func}: {}", stderr(&o));
+        let err = stderr(&o);
+        let want = format!("error: wasm trap: {message} in function '");
+        assert!(err.starts_with(&want), "{func}: {err}");
+        assert!(err.contains(" at wasm offset 0x"), "{func}: {err}");
+    }
+    // The report names the exact function and instruction.
+    let o = sowa(&["run", "--invoke", "peek_far", so]);
+    assert_eq!(
+        stderr(&o),
+        "error: wasm trap: out of bounds memory access in function 'peek_far' at wasm offset 0x119\n"
+    );
+    // A function that does not trap still works after all of these.
+    let o = sowa(&["run", "--invoke", "ok", so]);
+    assert_eq!(stdout(&o), "7\n");
+}
+
+#[test]
+fn trap_deep_in_a_call_chain_names_the_innermost_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "trap_deep");
+    let o = sowa(&["run", so.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(134));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(
+            "error: wasm trap: unreachable in function 'innermost_boom' at wasm offset 0x"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn native_stack_overflow_is_a_trap() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "stack_overflow");
+    let o = sowa(&["run", so.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(134));
+    assert!(
+        stderr(&o).starts_with("error: wasm trap: call stack exhausted in function 'recurse'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn invoke_prints_results_of_all_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "numbers");
+    let so = so.to_str().unwrap();
+    let run = |args: &[&str]| stdout(&sowa(&[&["run", "--invoke"], args].concat()));
+    assert_eq!(
+        run(&["add_i64", so, "9007199254740993", "-3"]),
+        "9007199254740990\n"
+    );
+    assert_eq!(run(&["mul_f64", so, "1.5", "-4"]), "-6\n");
+    assert_eq!(run(&["sqrt_f32", so, "2.25"]), "1.5\n");
+    assert_eq!(run(&["swap", so, "1", "2"]), "2\n1\n");
+    assert_eq!(run(&["fill_sum", so, "3"]), "300\n");
+    assert_eq!(run(&["sat", so, "1e20"]), "2147483647\n");
+    assert_eq!(run(&["ext8", so, "255"]), "-1\n");
+    assert_eq!(run(&["grow", so, "2"]), "1\n");
+    assert_eq!(run(&["grow", so, "5"]), "-1\n");
+}
+
+#[test]
+fn runs_wasm_directly_through_the_compile_cache() {
+    let o = sowa(&["run", program("hello.wasm").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("hello, world\n"));
+}
+
+#[test]
+fn garbage_and_truncated_inputs_are_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    // A .wasm that is not valid wasm.
+    let o = sowa(&["run", program("truncated.wasm").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("invalid wasm at offset"),
+        "{}",
+        stderr(&o)
+    );
+    // Not an ELF file at all.
+    let o = sowa(&["run", program("garbage.wasm").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a valid ELF"), "{}", stderr(&o));
+    // Truncated shared objects, at many lengths.
+    let so = std::fs::read(compile(dir.path(), "hello")).unwrap();
+    let cut = dir.path().join("cut.so");
+    for len in [0, 3, 64, 200, 700, 4096, so.len() / 2, so.len() - 1] {
+        std::fs::write(&cut, &so[..len]).unwrap();
+        let o = sowa(&["run", cut.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "len {len}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with("error: "), "len {len}");
+    }
+    // Missing file.
+    let o = sowa(&["run", dir.path().join("nope.so").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn tampered_manifest_is_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = std::fs::read(compile(dir.path(), "calls")).unwrap();
+    let elf = goblin_manifest_range(&so);
+    let bad = dir.path().join("bad.so");
+    // Flip each byte of the manifest header and a spread of bytes of its body.
+    let step = (elf.len() / 200).max(1);
+    for i in (elf.start..elf.end)
+        .step_by(step)
+        .chain(elf.start..elf.start + 80)
+    {
+        let mut t = so.clone();
+        t[i] ^= 0x5a;
+        std::fs::write(&bad, &t).unwrap();
+        let o = sowa(&["run", bad.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "byte {i}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with("error: "), "byte {i}");
+    }
+}
+
+/// The file range of the manifest (header and body), found by its magic.
+fn goblin_manifest_range(so: &[u8]) -> std::ops::Range<usize> {
+    // The manifest starts with its magic.
+    let start = so
+        .windows(8)
+        .position(|w| w == b"SOWAMOD\0")
+        .expect("manifest magic");
+    let len = u64::from_le_bytes(so[start + 16..start + 24].try_into().unwrap()) as usize;
+    start..start + 80 + len
+}
+
+#[test]
+fn wrong_target_is_refused_with_a_clear_message() {
+    let wasm = std::fs::read(program("hello.wasm")).unwrap();
+    let other = if cfg!(target_arch = "x86_64") {
+        sowa_targets_arch("aarch64")
+    } else {
+        sowa_targets_arch("x86_64")
+    };
+    let so = sowa_compiler::compile(
+        &wasm,
+        &sowa_compiler::Options {
+            arch: other,
+            opt: Default::default(),
+        },
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.so");
+    std::fs::write(&path, so).unwrap();
+    let o = sowa(&["run", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!("module was compiled for {}", other.name())),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn sowa_targets_arch(name: &str) -> sowa_targets::Arch {
+    sowa_targets::Arch::from_name(name).unwrap()
+}
