@@ -1,2 +1,5 @@
 //! sowa's test suite: the project's test programs (`programs/`), end-to-end tests of the
-//! embedding API (`tests/`), and the runners that drive sowa through the same path users take.
+//! embedding API (`tests/`), and the [`spec`] runner that drives the official WebAssembly test
+//! suite through the same path users take (compiler, `.so`, loader, runtime).
+
+pub mod spec;

@@ -1,0 +1,275 @@
+//! Executes the directives of one `.wast` script.
+
+use super::{spectest, values};
+use sowa_runtime::{Instance, InstantiateError, Linker, Module, Store, Trap, TrapKind, Val};
+use std::collections::HashMap;
+use wast::core::{Module as WatModule, ModuleKind};
+use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, Wat};
+
+/// The outcome of one script.
+#[derive(Default, Debug)]
+pub struct ScriptResult {
+    /// Directives that passed.
+    pub passed: usize,
+    /// `line: what went wrong`, per failed directive.
+    pub failures: Vec<String>,
+    /// `line: why`, per skipped directive.
+    pub skipped: Vec<String>,
+}
+
+struct Runner {
+    store: Store,
+    linker: Linker,
+    named: HashMap<String, Instance>,
+    current: Option<Instance>,
+}
+
+enum Outcome {
+    Pass,
+    Fail(String),
+    Skip(String),
+}
+
+fn compile(wasm: &[u8]) -> Result<Module, String> {
+    let so = sowa_compiler::compile(wasm, &Default::default()).map_err(|e| e.to_string())?;
+    Module::from_bytes(&so).map_err(|e| format!("load: {e}"))
+}
+
+fn module_id(q: &QuoteWat<'_>) -> Option<String> {
+    match q {
+        QuoteWat::Wat(Wat::Module(WatModule { id: Some(id), .. })) => Some(id.name().to_string()),
+        _ => None,
+    }
+}
+
+fn is_binary_or_text_module(q: &QuoteWat<'_>) -> bool {
+    matches!(
+        q,
+        QuoteWat::Wat(Wat::Module(WatModule {
+            kind: ModuleKind::Text(_) | ModuleKind::Binary(_),
+            ..
+        })) | QuoteWat::QuoteModule(..)
+    )
+}
+
+/// Whether a trap message matches the script's expectation (the spec allows longer messages).
+fn trap_matches(t: &Trap, want: &str) -> bool {
+    match t.kind() {
+        Some(k) => want.starts_with(k.message()) || k.message().starts_with(want),
+        None => false,
+    }
+}
+
+impl Runner {
+    fn new() -> Runner {
+        let store = Store::default();
+        let mut linker = Linker::new();
+        spectest::define(&mut linker, &store);
+        Runner {
+            store,
+            linker,
+            named: HashMap::new(),
+            current: None,
+        }
+    }
+
+    fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<&Instance, String> {
+        match id {
+            Some(id) => self
+                .named
+                .get(id.name())
+                .ok_or_else(|| format!("no module named {}", id.name())),
+            None => self.current.as_ref().ok_or_else(|| "no current module".into()),
+        }
+    }
+
+    fn instantiate(&self, wasm: &[u8]) -> Result<Result<Instance, InstantiateError>, String> {
+        let m = compile(wasm)?;
+        Ok(self.linker.instantiate(&self.store, &m))
+    }
+
+    fn invoke(&self, inv: &WastInvoke<'_>) -> Result<Result<Vec<Val>, Trap>, String> {
+        let inst = self.instance(inv.module)?;
+        let f = inst
+            .get_func(inv.name)
+            .ok_or_else(|| format!("no exported function '{}'", inv.name))?;
+        let args = inv
+            .args
+            .iter()
+            .map(values::arg)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(f.call(&args))
+    }
+
+    fn execute(&mut self, exec: &mut WastExecute<'_>) -> Result<Result<Vec<Val>, Trap>, String> {
+        match exec {
+            WastExecute::Invoke(inv) => self.invoke(inv),
+            WastExecute::Get { module, global, .. } => {
+                let inst = self.instance(*module)?;
+                let g = inst
+                    .get_global(global)
+                    .ok_or_else(|| format!("no exported global '{global}'"))?;
+                Ok(Ok(vec![g.get()]))
+            }
+            WastExecute::Wat(w) => {
+                let wasm = w.encode().map_err(|e| e.to_string())?;
+                match self.instantiate(&wasm)? {
+                    Ok(_) => Ok(Ok(vec![])),
+                    Err(InstantiateError::Trap(t)) => Ok(Err(t)),
+                    Err(e) => Err(format!("instantiation failed without a trap: {e}")),
+                }
+            }
+        }
+    }
+
+    fn directive(&mut self, d: WastDirective<'_>) -> Outcome {
+        match self.try_directive(d) {
+            Ok(o) => o,
+            Err(e) => Outcome::Fail(e),
+        }
+    }
+
+    fn try_directive(&mut self, d: WastDirective<'_>) -> Result<Outcome, String> {
+        Ok(match d {
+            WastDirective::Module(mut q) => {
+                let id = module_id(&q);
+                let wasm = q.encode().map_err(|e| format!("encode: {e}"))?;
+                let inst = self.instantiate(&wasm)?.map_err(|e| e.to_string())?;
+                if let Some(id) = id {
+                    self.named.insert(id, inst.clone());
+                }
+                self.current = Some(inst);
+                Outcome::Pass
+            }
+            WastDirective::Register { name, module, .. } => {
+                let inst = self.instance(module)?.clone();
+                self.linker.instance(name, &inst);
+                Outcome::Pass
+            }
+            WastDirective::Invoke(inv) => match self.invoke(&inv)? {
+                Ok(_) => Outcome::Pass,
+                Err(t) => Outcome::Fail(format!("unexpected trap: {t}")),
+            },
+            WastDirective::AssertReturn {
+                mut exec, results, ..
+            } => match self.execute(&mut exec)? {
+                Ok(got) => {
+                    if got.len() != results.len() {
+                        return Ok(Outcome::Fail(format!(
+                            "expected {} results, got {got:?}",
+                            results.len()
+                        )));
+                    }
+                    for (w, g) in results.iter().zip(&got) {
+                        if !values::matches(w, g)? {
+                            return Ok(Outcome::Fail(format!("expected {w:?}, got {g}")));
+                        }
+                    }
+                    Outcome::Pass
+                }
+                Err(t) => Outcome::Fail(format!("unexpected trap: {t}")),
+            },
+            WastDirective::AssertTrap {
+                mut exec, message, ..
+            } => match self.execute(&mut exec)? {
+                Ok(v) => Outcome::Fail(format!("expected trap '{message}', got {v:?}")),
+                Err(t) if trap_matches(&t, message) => Outcome::Pass,
+                Err(t) => Outcome::Fail(format!("expected trap '{message}', got '{t}'")),
+            },
+            WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call)? {
+                Err(t) if t.kind() == Some(TrapKind::StackOverflow) => Outcome::Pass,
+                other => Outcome::Fail(format!("expected '{message}', got {other:?}")),
+            },
+            WastDirective::AssertInvalid {
+                mut module,
+                message,
+                ..
+            }
+            | WastDirective::AssertMalformed {
+                mut module,
+                message,
+                ..
+            } => {
+                if !is_binary_or_text_module(&module) {
+                    return Ok(Outcome::Skip("component module".into()));
+                }
+                match module.encode() {
+                    // Text that does not even parse is malformed, as expected.
+                    Err(_) => Outcome::Pass,
+                    Ok(wasm) => match sowa_compiler::compile(&wasm, &Default::default()) {
+                        Err(_) => Outcome::Pass,
+                        Ok(_) => Outcome::Fail(format!("compiled a module that is '{message}'")),
+                    },
+                }
+            }
+            WastDirective::AssertUnlinkable {
+                mut module,
+                message,
+                ..
+            } => {
+                let wasm = module.encode().map_err(|e| e.to_string())?;
+                match self.instantiate(&wasm)? {
+                    Err(InstantiateError::Link(_)) => Outcome::Pass,
+                    other => Outcome::Fail(format!(
+                        "expected unlinkable '{message}', got {:?}",
+                        other.map(|_| ()).map_err(|e| e.to_string())
+                    )),
+                }
+            }
+            WastDirective::ModuleDefinition(_) | WastDirective::ModuleInstance { .. } => {
+                Outcome::Skip("module definitions and instances (component-model syntax)".into())
+            }
+            WastDirective::AssertInvalidCustom { .. }
+            | WastDirective::AssertMalformedCustom { .. } => {
+                Outcome::Skip("custom-section assertions".into())
+            }
+            WastDirective::AssertException { .. }
+            | WastDirective::AssertSuspension { .. }
+            | WastDirective::Thread(_)
+            | WastDirective::Wait { .. } => {
+                Outcome::Skip("exceptions, stack switching and threads are not supported".into())
+            }
+        })
+    }
+}
+
+/// Runs one script's text; `name` labels it.
+pub fn run_script(name: &str, text: &str) -> ScriptResult {
+    let mut result = ScriptResult::default();
+    let mut lexer = wast::lexer::Lexer::new(text);
+    lexer.allow_confusing_unicode(true);
+    let buf = match wast::parser::ParseBuffer::new_with_lexer(lexer) {
+        Ok(b) => b,
+        Err(e) => {
+            result.failures.push(format!("{name}: cannot lex: {e}"));
+            return result;
+        }
+    };
+    let wast = match wast::parser::parse::<Wast<'_>>(&buf) {
+        Ok(w) => w,
+        Err(e) => {
+            result.failures.push(format!("{name}: cannot parse: {e}"));
+            return result;
+        }
+    };
+    let mut runner = Runner::new();
+    for d in wast.directives {
+        let (line, _) = d.span().linecol_in(text);
+        let line = line + 1;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.directive(d)))
+            .unwrap_or_else(|p| {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Outcome::Fail(format!("panic: {msg}"))
+            });
+        match outcome {
+            Outcome::Pass => result.passed += 1,
+            Outcome::Fail(m) => result.failures.push(format!("{name}:{line}: {m}")),
+            Outcome::Skip(m) => result.skipped.push(format!("{name}:{line}: {m}")),
+        }
+    }
+    result
+}

@@ -1,0 +1,78 @@
+//! Converting script arguments to values and matching results against expectations.
+
+use sowa_runtime::Val;
+use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::{WastArg, WastRet};
+
+/// The value of a script argument.
+pub fn arg(a: &WastArg<'_>) -> Result<Val, String> {
+    let WastArg::Core(a) = a else {
+        return Err("component arguments".into());
+    };
+    Ok(match a {
+        WastArgCore::I32(v) => Val::I32(*v),
+        WastArgCore::I64(v) => Val::I64(*v),
+        WastArgCore::F32(v) => Val::F32(v.bits),
+        WastArgCore::F64(v) => Val::F64(v.bits),
+        WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
+        WastArgCore::RefNull(HeapType::Abstract {
+            ty: AbstractHeapType::Extern,
+            ..
+        }) => Val::ExternRef(None),
+        WastArgCore::RefNull(_) => Val::FuncRef(0),
+        WastArgCore::RefExtern(n) => Val::ExternRef(Some(*n as u64)),
+        other => return Err(format!("argument {other:?}")),
+    })
+}
+
+fn f32_matches(p: &NanPattern<wast::token::F32>, bits: u32) -> bool {
+    let nan = (bits & 0x7f80_0000) == 0x7f80_0000 && (bits & 0x007f_ffff) != 0;
+    match p {
+        NanPattern::CanonicalNan => (bits & 0x7fff_ffff) == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => nan && (bits & 0x0040_0000) != 0,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+fn f64_matches(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
+    let exp = 0x7ff0_0000_0000_0000u64;
+    let nan = (bits & exp) == exp && (bits & 0x000f_ffff_ffff_ffff) != 0;
+    match p {
+        NanPattern::CanonicalNan => (bits & 0x7fff_ffff_ffff_ffff) == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => nan && (bits & 0x0008_0000_0000_0000) != 0,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+fn core_matches(want: &WastRetCore<'_>, got: &Val) -> Result<bool, String> {
+    Ok(match (want, got) {
+        (WastRetCore::I32(w), Val::I32(g)) => w == g,
+        (WastRetCore::I64(w), Val::I64(g)) => w == g,
+        (WastRetCore::F32(p), Val::F32(g)) => f32_matches(p, *g),
+        (WastRetCore::F64(p), Val::F64(g)) => f64_matches(p, *g),
+        (WastRetCore::RefNull(_), Val::FuncRef(p)) => *p == 0,
+        (WastRetCore::RefNull(_), Val::ExternRef(r)) => r.is_none(),
+        (WastRetCore::RefFunc(_), Val::FuncRef(p)) => *p != 0,
+        (WastRetCore::RefExtern(None), Val::ExternRef(r)) => r.is_some(),
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => *r == Some(*n as u64),
+        (WastRetCore::Either(options), g) => {
+            for o in options {
+                if core_matches(o, g)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        (WastRetCore::V128(_), _) => return Err("v128 results".into()),
+        _ => false,
+    })
+}
+
+/// Whether `got` matches the expected result `want`.
+pub fn matches(want: &WastRet<'_>, got: &Val) -> Result<bool, String> {
+    match want {
+        WastRet::Core(c) => core_matches(c, got),
+        #[allow(unreachable_patterns)]
+        _ => Err("component results".into()),
+    }
+}
