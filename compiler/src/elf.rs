@@ -51,6 +51,10 @@ pub struct ElfInput<'a> {
     pub functions: &'a [FuncSymbol],
 }
 
+fn symbol_name_ok(name: &str) -> bool {
+    !name.is_empty() && !name.contains('\0')
+}
+
 fn align_up(x: usize, a: usize) -> usize {
     x.next_multiple_of(a)
 }
@@ -99,7 +103,8 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
         ),
         (TEXT_SYMBOL.into(), elf::STT_FUNC, true, 0, 0),
     ];
-    for e in input.exports {
+    // ELF names are NUL-terminated: a wasm name containing NUL (or empty) cannot be a symbol.
+    for e in input.exports.iter().filter(|e| symbol_name_ok(&e.name)) {
         dynsyms.push((e.name.clone(), elf::STT_FUNC, true, e.offset, e.size));
     }
     w.reserve_null_dynamic_symbol_index();
@@ -110,7 +115,12 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
         w.reserve_dynamic_symbol_index();
     }
     let soname = w.add_dynamic_string(b"sowa-module.so");
-    let static_names: Vec<&[u8]> = input.functions.iter().map(|f| f.name.as_bytes()).collect();
+    let functions: Vec<&FuncSymbol> = input
+        .functions
+        .iter()
+        .filter(|f| symbol_name_ok(&f.name))
+        .collect();
+    let static_names: Vec<&[u8]> = functions.iter().map(|f| f.name.as_bytes()).collect();
     w.reserve_null_symbol_index();
     let mut static_ids = Vec::new();
     for n in &static_names {
@@ -262,7 +272,7 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
     w.write(&vec![0u8; (input.data_len - written) as usize]);
 
     w.write_null_symbol();
-    for (f, id) in input.functions.iter().zip(&static_ids) {
+    for (f, id) in functions.iter().zip(&static_ids) {
         w.write_symbol(&Sym {
             name: Some(*id),
             section: Some(text_index),
@@ -317,7 +327,7 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
         sh_addralign: page as u64,
         sh_entsize: 0,
     });
-    w.write_symtab_section_header(1 + input.functions.len() as u32);
+    w.write_symtab_section_header(1 + functions.len() as u32);
     w.write_strtab_section_header();
     w.write_shstrtab_section_header();
     let _ = dynamic_index;

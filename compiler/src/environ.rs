@@ -14,23 +14,56 @@ use wasmparser::{
     WasmFeatures,
 };
 
-/// The WebAssembly features sowa compiles.
-pub fn features() -> WasmFeatures {
-    WasmFeatures::MUTABLE_GLOBAL
-        | WasmFeatures::SATURATING_FLOAT_TO_INT
-        | WasmFeatures::SIGN_EXTENSION
-        | WasmFeatures::MULTI_VALUE
-        | WasmFeatures::BULK_MEMORY
-        | WasmFeatures::REFERENCE_TYPES
-        | WasmFeatures::FLOATS
-        | WasmFeatures::EXTENDED_CONST
-        | WasmFeatures::SIMD
+/// Post-2.0 proposals a module may use. All are on by default; the spec runner turns them off
+/// to check WebAssembly 2.0 exactly (some encodings that are malformed in 2.0 are valid with
+/// them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Proposals {
+    /// Extended constant expressions.
+    pub extended_const: bool,
+    /// `return_call` and `return_call_indirect`.
+    pub tail_call: bool,
+    /// More than one memory.
+    pub multi_memory: bool,
+}
+
+impl Default for Proposals {
+    fn default() -> Self {
+        Self::ALL
+    }
+}
+
+impl Proposals {
+    /// Every proposal sowa compiles.
+    pub const ALL: Proposals = Proposals {
+        extended_const: true,
+        tail_call: true,
+        multi_memory: true,
+    };
+    /// None: exactly WebAssembly 2.0.
+    pub const NONE: Proposals = Proposals {
+        extended_const: false,
+        tail_call: false,
+        multi_memory: false,
+    };
+
+    /// The validator features: WebAssembly 2.0 (which includes SIMD, translated or refused per
+    /// instruction) plus the enabled proposals.
+    pub fn features(self) -> WasmFeatures {
+        let mut f = WasmFeatures::WASM2;
+        f.set(WasmFeatures::EXTENDED_CONST, self.extended_const);
+        f.set(WasmFeatures::TAIL_CALL, self.tail_call);
+        f.set(WasmFeatures::MULTI_MEMORY, self.multi_memory);
+        f
+    }
 }
 
 /// A function body waiting to be validated and translated.
 pub struct PendingBody<'a> {
     /// Function index (imports included).
     pub index: u32,
+    /// The features the body is read with.
+    pub features: WasmFeatures,
     /// The validator for this body.
     pub validator: FuncToValidate<ValidatorResources>,
     /// The body.
@@ -48,18 +81,24 @@ pub struct ModuleEnv<'a> {
 }
 
 /// Parses and validates `wasm` (function bodies are validated during translation).
-pub fn parse(wasm: &[u8]) -> Result<ModuleEnv<'_>> {
-    let mut validator = Validator::new_with_features(features());
+pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
+    let features = proposals.features();
+    let mut validator = Validator::new_with_features(features);
     let mut env = ModuleEnv {
         manifest: Manifest::default(),
         bodies: Vec::new(),
         data: Vec::new(),
     };
     let m = &mut env.manifest;
-    for payload in Parser::new(0).parse_all(wasm) {
+    let mut parser = Parser::new(0);
+    // The reader must enforce the same features as the validator: encodings that later
+    // proposals allow (multi-byte memory indices, 64-bit limits) are malformed without them.
+    parser.set_features(features);
+    for payload in parser.parse_all(wasm) {
         let payload = payload?;
         if let ValidPayload::Func(validator, body) = validator.payload(&payload)? {
             env.bodies.push(PendingBody {
+                features,
                 index: m.num_imported_funcs() + env.bodies.len() as u32,
                 validator,
                 body,

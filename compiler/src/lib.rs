@@ -13,6 +13,7 @@ pub mod trampolines;
 pub mod translate;
 
 pub use codegen::OptLevel;
+pub use environ::Proposals;
 pub use error::CompileError;
 use error::Result;
 use sha2::{Digest, Sha256};
@@ -28,6 +29,8 @@ pub struct Options {
     pub arch: Arch,
     /// Optimization level.
     pub opt: OptLevel,
+    /// Which post-2.0 proposals modules may use.
+    pub proposals: Proposals,
 }
 
 impl Default for Options {
@@ -35,6 +38,7 @@ impl Default for Options {
         Options {
             arch: Arch::host().unwrap_or(Arch::X86_64),
             opt: OptLevel::Speed,
+            proposals: Proposals::ALL,
         }
     }
 }
@@ -47,7 +51,7 @@ pub fn wasm_hash(wasm: &[u8]) -> [u8; 32] {
 /// Compiles `wasm` (binary or, for convenience, text format is not accepted here) into the bytes
 /// of a sowa shared object.
 pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
-    let env = environ::parse(wasm)?;
+    let env = environ::parse(wasm, options.proposals)?;
     let mut manifest = env.manifest;
     manifest.wasm_sha256 = wasm_hash(wasm);
     let isa = codegen::isa(options.arch, options.opt)?;

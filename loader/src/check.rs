@@ -26,9 +26,9 @@ pub fn manifest(m: &Manifest, h: &ManifestHeader, _file_len: u64) -> Result<(), 
     if m.functions.len() as u32 != nfuncs.saturating_sub(imported) {
         return Err(corrupt("function count mismatch"));
     }
-    for (i, imp) in m.imports.iter().enumerate() {
+    for imp in &m.imports {
         if let ImportKind::Func(t) = imp.kind {
-            if t >= ntypes || m.func_types.get(i).is_none() {
+            if t >= ntypes {
                 return Err(corrupt("import type index out of range"));
             }
         }

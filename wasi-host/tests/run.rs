@@ -277,7 +277,7 @@ fn wrong_target_is_refused_with_a_clear_message() {
         &wasm,
         &sowa_compiler::Options {
             arch: other,
-            opt: Default::default(),
+            ..Default::default()
         },
     )
     .unwrap();

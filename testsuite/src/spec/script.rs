@@ -1,6 +1,7 @@
 //! Executes the directives of one `.wast` script.
 
 use super::{spectest, values};
+use sowa_compiler::{Options, Proposals};
 use sowa_runtime::{Instance, InstantiateError, Linker, Module, Store, Trap, TrapKind, Val};
 use std::collections::HashMap;
 use wast::core::{Module as WatModule, ModuleKind};
@@ -18,6 +19,7 @@ pub struct ScriptResult {
 }
 
 struct Runner {
+    options: Options,
     store: Store,
     linker: Linker,
     named: HashMap<String, Instance>,
@@ -30,8 +32,21 @@ enum Outcome {
     Skip(String),
 }
 
-fn compile(wasm: &[u8]) -> Result<Module, String> {
-    let so = sowa_compiler::compile(wasm, &Default::default()).map_err(|e| e.to_string())?;
+/// The proposals a script's set needs: none for the numbered spec versions.
+fn options(script: &str) -> Options {
+    let proposals = if script.starts_with("proposals/") {
+        Proposals::ALL
+    } else {
+        Proposals::NONE
+    };
+    Options {
+        proposals,
+        ..Default::default()
+    }
+}
+
+fn compile(wasm: &[u8], options: &Options) -> Result<Module, String> {
+    let so = sowa_compiler::compile(wasm, options).map_err(|e| e.to_string())?;
     Module::from_bytes(&so).map_err(|e| format!("load: {e}"))
 }
 
@@ -61,11 +76,12 @@ fn trap_matches(t: &Trap, want: &str) -> bool {
 }
 
 impl Runner {
-    fn new() -> Runner {
+    fn new(options: Options) -> Runner {
         let store = Store::default();
         let mut linker = Linker::new();
         spectest::define(&mut linker, &store);
         Runner {
+            options,
             store,
             linker,
             named: HashMap::new(),
@@ -79,12 +95,15 @@ impl Runner {
                 .named
                 .get(id.name())
                 .ok_or_else(|| format!("no module named {}", id.name())),
-            None => self.current.as_ref().ok_or_else(|| "no current module".into()),
+            None => self
+                .current
+                .as_ref()
+                .ok_or_else(|| "no current module".into()),
         }
     }
 
     fn instantiate(&self, wasm: &[u8]) -> Result<Result<Instance, InstantiateError>, String> {
-        let m = compile(wasm)?;
+        let m = compile(wasm, &self.options)?;
         Ok(self.linker.instantiate(&self.store, &m))
     }
 
@@ -196,7 +215,7 @@ impl Runner {
                 match module.encode() {
                     // Text that does not even parse is malformed, as expected.
                     Err(_) => Outcome::Pass,
-                    Ok(wasm) => match sowa_compiler::compile(&wasm, &Default::default()) {
+                    Ok(wasm) => match sowa_compiler::compile(&wasm, &self.options) {
                         Err(_) => Outcome::Pass,
                         Ok(_) => Outcome::Fail(format!("compiled a module that is '{message}'")),
                     },
@@ -252,19 +271,20 @@ pub fn run_script(name: &str, text: &str) -> ScriptResult {
             return result;
         }
     };
-    let mut runner = Runner::new();
+    let mut runner = Runner::new(options(name));
     for d in wast.directives {
         let (line, _) = d.span().linecol_in(text);
         let line = line + 1;
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.directive(d)))
-            .unwrap_or_else(|p| {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                Outcome::Fail(format!("panic: {msg}"))
-            });
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.directive(d)))
+                .unwrap_or_else(|p| {
+                    let msg = p
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    Outcome::Fail(format!("panic: {msg}"))
+                });
         match outcome {
             Outcome::Pass => result.passed += 1,
             Outcome::Fail(m) => result.failures.push(format!("{name}:{line}: {m}")),

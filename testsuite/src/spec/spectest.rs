@@ -1,8 +1,8 @@
 //! The `spectest` host module that spec scripts import.
 
 use sowa_runtime::{
-    Extern, Func, FuncType, Global, GlobalType, Linker, Memory, MemoryType, RefType, Store,
-    Table, TableType, Val, ValType,
+    Extern, Func, FuncType, Global, GlobalType, Linker, Memory, MemoryType, RefType, Store, Table,
+    TableType, Val, ValType,
 };
 
 /// Defines `spectest` in `linker`.

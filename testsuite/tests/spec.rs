@@ -1,0 +1,40 @@
+//! The official wasm-v2 spec suite must pass completely: no failures, no skips.
+
+use sowa_testsuite::spec;
+
+fn run_set(set: &str) {
+    let scripts = spec::scripts(set).unwrap();
+    let mut failures = Vec::new();
+    let totals = spec::run_all(&scripts, 2, |_, r| {
+        failures.extend(r.failures.iter().cloned());
+        failures.extend(r.skipped.iter().map(|s| format!("skipped: {s}")));
+    });
+    assert!(totals.passed > 0);
+    assert!(
+        failures.is_empty(),
+        "{set}: {} failed, {} skipped:\n{}",
+        totals.failed,
+        totals.skipped,
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn wasm_v2() {
+    run_set("wasm-v2");
+}
+
+#[test]
+fn tail_call() {
+    run_set("proposals/tail-call");
+}
+
+#[test]
+fn extended_const() {
+    run_set("proposals/extended-const");
+}
+
+#[test]
+fn multi_memory() {
+    run_set("proposals/multi-memory");
+}
