@@ -138,56 +138,63 @@ pub fn compile_bodies(
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     env: &ModuleTranslationEnv<'_>,
     bodies: Vec<PendingBody<'_>>,
+    jobs: usize,
 ) -> Result<Vec<CompiledFunc>> {
     let n = bodies.len();
     let queue = Mutex::new(bodies.into_iter().enumerate());
     let results: Mutex<Vec<Option<Result<CompiledFunc>>>> =
         Mutex::new((0..n).map(|_| None).collect());
-    let threads = std::thread::available_parallelism()
-        .map(|p| p.get())
-        .unwrap_or(1)
-        .min(n.max(1));
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                let mut ctx = Context::new();
-                let mut fb = FunctionBuilderContext::new();
-                let mut allocs = Default::default();
-                loop {
-                    let Some((i, body)) = queue.lock().unwrap().next() else {
-                        break;
-                    };
-                    let index = body.index;
-                    let default_loc = body.body.range().start as u32;
-                    let name = env.manifest.func_name(index);
-                    ctx.clear();
-                    ctx.func.signature = translate::wasm_signature(
-                        &env.manifest.types[env.manifest.func_types[index as usize] as usize],
-                    );
-                    ctx.func.name = ir::UserFuncName::user(0, index);
-                    let r = match translate::translate_function(
-                        env,
-                        body,
-                        &mut ctx.func,
-                        &mut fb,
-                        std::mem::take(&mut allocs),
-                    ) {
-                        Ok(a) => {
-                            allocs = a;
-                            compile_one(isa, &mut ctx, &name, default_loc)
-                        }
-                        Err(e) => Err(e),
-                    };
-                    let failed = r.is_err();
-                    results.lock().unwrap()[i] = Some(r);
-                    if failed {
-                        // Stop early: the first error (in function order) is reported.
-                        queue.lock().unwrap().by_ref().for_each(drop);
-                    }
+    let threads = match jobs {
+        0 => std::thread::available_parallelism().map_or(1, |p| p.get()),
+        j => j,
+    }
+    .min(n.max(1));
+    let work = || {
+        let mut ctx = Context::new();
+        let mut fb = FunctionBuilderContext::new();
+        let mut allocs = Default::default();
+        loop {
+            let Some((i, body)) = queue.lock().unwrap().next() else {
+                break;
+            };
+            let index = body.index;
+            let default_loc = body.body.range().start as u32;
+            let name = env.manifest.func_name(index);
+            ctx.clear();
+            ctx.func.signature = translate::wasm_signature(
+                &env.manifest.types[env.manifest.func_types[index as usize] as usize],
+            );
+            ctx.func.name = ir::UserFuncName::user(0, index);
+            let r = match translate::translate_function(
+                env,
+                body,
+                &mut ctx.func,
+                &mut fb,
+                std::mem::take(&mut allocs),
+            ) {
+                Ok(a) => {
+                    allocs = a;
+                    compile_one(isa, &mut ctx, &name, default_loc)
                 }
-            });
+                Err(e) => Err(e),
+            };
+            let failed = r.is_err();
+            results.lock().unwrap()[i] = Some(r);
+            if failed {
+                // Stop early: the first error (in function order) is reported.
+                queue.lock().unwrap().by_ref().for_each(drop);
+            }
         }
-    });
+    };
+    if threads <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(work);
+            }
+        });
+    }
     let mut out = Vec::with_capacity(n);
     for r in results.into_inner().unwrap() {
         match r {

@@ -31,6 +31,9 @@ pub struct Options {
     pub opt: OptLevel,
     /// Which post-2.0 proposals modules may use.
     pub proposals: Proposals,
+    /// Threads compiling functions in parallel; 0 means one per core, 1 compiles on the calling
+    /// thread without spawning any.
+    pub jobs: usize,
 }
 
 impl Default for Options {
@@ -39,6 +42,7 @@ impl Default for Options {
             arch: Arch::host().unwrap_or(Arch::X86_64),
             opt: OptLevel::Speed,
             proposals: Proposals::ALL,
+            jobs: 0,
         }
     }
 }
@@ -75,7 +79,7 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         frontend_config: isa.frontend_config(),
         host_call_conv: host_cc,
     };
-    let mut funcs = codegen::compile_bodies(&*isa, &tenv, env.bodies)?;
+    let mut funcs = codegen::compile_bodies(&*isa, &tenv, env.bodies, options.jobs)?;
     let num_defined = funcs.len();
 
     let entry_types: BTreeSet<u32> = manifest.func_types[imported_funcs as usize..]

@@ -21,6 +21,9 @@ struct Cli {
     /// Optimization level: none, speed or size.
     #[arg(short = 'O', long = "opt-level", default_value = "speed")]
     opt: String,
+    /// Threads to compile with (default: one per core).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    jobs: usize,
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -42,6 +45,7 @@ fn run(cli: Cli) -> Result<(), String> {
         &Options {
             arch,
             opt,
+            jobs: cli.jobs,
             ..Default::default()
         },
     )

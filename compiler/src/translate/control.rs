@@ -189,7 +189,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             Operator::Return => {
                 let n = self.control[0].results;
                 let rets = self.peekn(n).to_vec();
-                self.b.ins().return_(&rets);
+                self.emit_return(&rets);
                 self.reachable = false;
             }
             _ => return Ok(false),
@@ -296,7 +296,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.seal_block(frame.dest);
         let results = self.b.block_params(frame.dest).to_vec();
         if frame.kind == FrameKind::Function {
-            self.b.ins().return_(&results);
+            self.emit_return(&results);
             self.reachable = false;
             return;
         }

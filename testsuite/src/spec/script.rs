@@ -33,7 +33,7 @@ enum Outcome {
 }
 
 /// The proposals a script's set needs: none for the numbered spec versions.
-fn options(script: &str) -> Options {
+fn options(script: &str, jobs: usize) -> Options {
     let proposals = if script.starts_with("proposals/") {
         Proposals::ALL
     } else {
@@ -41,6 +41,7 @@ fn options(script: &str) -> Options {
     };
     Options {
         proposals,
+        jobs,
         ..Default::default()
     }
 }
@@ -252,8 +253,8 @@ impl Runner {
     }
 }
 
-/// Runs one script's text; `name` labels it.
-pub fn run_script(name: &str, text: &str) -> ScriptResult {
+/// Runs one script's text; `name` labels it; `jobs` is the compiler's thread count.
+pub fn run_script(name: &str, text: &str, jobs: usize) -> ScriptResult {
     let mut result = ScriptResult::default();
     let mut lexer = wast::lexer::Lexer::new(text);
     lexer.allow_confusing_unicode(true);
@@ -271,7 +272,7 @@ pub fn run_script(name: &str, text: &str) -> ScriptResult {
             return result;
         }
     };
-    let mut runner = Runner::new(options(name));
+    let mut runner = Runner::new(options(name, jobs));
     for d in wast.directives {
         let (line, _) = d.span().linecol_in(text);
         let line = line + 1;

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Rebuilds the checked-in benchmark modules (wasm/*.wasm) from c/*.c with Debian's clang and
+# wasi-libc: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32
+# The native builds (clang -O2 and gcc -O2 of the same sources) are made by the bench harness.
+set -eu
+cd "$(dirname "$0")"
+for c in c/*.c; do
+  name=$(basename "$c" .c)
+  [ "$name" = bench_main ] && continue
+  clang --target=wasm32-wasi -O2 -mexec-model=reactor -Wl,--export=run "$c" -o "wasm/$name.wasm"
+done
+echo "built: $(ls wasm | tr '\n' ' ')"
