@@ -1,0 +1,207 @@
+//! The benchmark report: a markdown table and an SVG bar chart.
+
+use super::{geomean, Results};
+use std::fmt::Write;
+use std::time::Duration;
+
+/// Runtime columns, in the order of `Row::times`.
+pub const RUNTIMES: [&str; 5] = [
+    "native clang -O2",
+    "native gcc -O2",
+    "sowa (AOT .so)",
+    "Wasmtime JIT",
+    "Wasmtime AOT pooling",
+];
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e3)
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1e6)
+}
+
+/// Ratio of each runtime's time to native clang, per row.
+fn ratios(r: &Results) -> Vec<Vec<f64>> {
+    r.rows
+        .iter()
+        .map(|row| {
+            let base = row.times[0].as_secs_f64();
+            row.times.iter().map(|t| t.as_secs_f64() / base).collect()
+        })
+        .collect()
+}
+
+/// The report as markdown.
+pub fn markdown(r: &Results) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Measured on: {}\n", r.machine);
+    let _ = writeln!(
+        s,
+        "Execution time of `run()` in ms (median), and ratio to native clang -O2:\n"
+    );
+    let _ = writeln!(s, "| workload | {} | checksums |", RUNTIMES.join(" | "));
+    let _ = writeln!(s, "|---|{}---|", "---:|".repeat(RUNTIMES.len()));
+    let rat = ratios(r);
+    for (row, ratio) in r.rows.iter().zip(&rat) {
+        let cells: Vec<String> = row
+            .times
+            .iter()
+            .zip(ratio)
+            .enumerate()
+            .map(|(i, (t, x))| {
+                if i == 0 {
+                    ms(*t)
+                } else {
+                    format!("{} ({x:.2}x)", ms(*t))
+                }
+            })
+            .collect();
+        let ok = if row.checksums_agree {
+            "agree"
+        } else {
+            "DIFFER"
+        };
+        let _ = writeln!(s, "| {} | {} | {ok} |", row.name, cells.join(" | "));
+    }
+    let geo: Vec<String> = (0..RUNTIMES.len())
+        .map(|i| {
+            format!(
+                "{:.2}x",
+                geomean(&rat.iter().map(|x| x[i]).collect::<Vec<_>>())
+            )
+        })
+        .collect();
+    let _ = writeln!(s, "| **geomean** | {} | |", geo.join(" | "));
+
+    let _ = writeln!(s, "\nCompile time (ms) and artifact size (KiB):\n");
+    let _ = writeln!(
+        s,
+        "| workload | sowac | Wasmtime | sowa .so | Wasmtime .cwasm |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+    for row in &r.rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.1} | {:.1} |",
+            row.name,
+            ms(row.compile.0),
+            ms(row.compile.1),
+            row.sizes.0 as f64 / 1024.0,
+            row.sizes.1 as f64 / 1024.0
+        );
+    }
+
+    let _ = writeln!(s, "\nInstantiation, module already loaded (median, µs):\n");
+    let _ = writeln!(s, "| module | sowa | Wasmtime pooling + CoW | ratio |");
+    let _ = writeln!(s, "|---|---:|---:|---:|");
+    for (name, a, b) in &r.instantiation {
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {} | sowa is {:.2}x Wasmtime's time |",
+            us(*a),
+            us(*b),
+            a.as_secs_f64() / b.as_secs_f64()
+        );
+    }
+
+    let _ = writeln!(
+        s,
+        "\nCold start of the trivial program, whole process (median wall time):\n"
+    );
+    let _ = writeln!(
+        s,
+        "| runtime | ms | over native | ratio to native | peak RSS (KiB) |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+    let native = r.cold_start.first().map(|c| c.1).unwrap_or_default();
+    for (label, wall, rss) in &r.cold_start {
+        let _ = writeln!(
+            s,
+            "| {label} | {:.2} | {:+.2} ms | {:.1}x | {rss} |",
+            wall.as_secs_f64() * 1e3,
+            (wall.as_secs_f64() - native.as_secs_f64()) * 1e3,
+            wall.as_secs_f64() / native.as_secs_f64()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nPeak RSS running `{}` as a whole process (KiB):\n",
+        r.largest
+    );
+    let _ = writeln!(s, "| runtime | peak RSS (KiB) |");
+    let _ = writeln!(s, "|---|---:|");
+    for (label, rss) in &r.largest_rss {
+        let _ = writeln!(s, "| {label} | {rss} |");
+    }
+    s
+}
+
+/// A bar chart of execution time ratios to native clang (lower is better).
+pub fn svg(r: &Results) -> String {
+    let rat = ratios(r);
+    let colors = ["#888", "#bbb", "#2a7", "#c63", "#e93"];
+    let shown = [1usize, 2, 3, 4];
+    let bar = 12.0;
+    let group = bar * shown.len() as f64 + 14.0;
+    let left = 110.0;
+    let width = 760.0;
+    let max = rat
+        .iter()
+        .flat_map(|x| shown.iter().map(move |i| x[*i]))
+        .fold(1.0f64, f64::max);
+    let scale = (width - left - 40.0) / max;
+    let height = 40.0 + group * r.rows.len() as f64 + 40.0;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="18" font-size="14">Execution time relative to native clang -O2 (lower is better)</text>"#
+    );
+    let x1 = left + scale;
+    let _ = writeln!(
+        s,
+        r#"<line x1="{x1}" y1="28" x2="{x1}" y2="{}" stroke="black" stroke-dasharray="3,3"/>"#,
+        height - 30.0
+    );
+    for (gi, (row, ratio)) in r.rows.iter().zip(&rat).enumerate() {
+        let y0 = 34.0 + gi as f64 * group;
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
+            left - 6.0,
+            y0 + group / 2.0,
+            row.name
+        );
+        for (k, i) in shown.iter().enumerate() {
+            let y = y0 + k as f64 * bar;
+            let w = ratio[*i] * scale;
+            let _ = writeln!(
+                s,
+                r#"<rect x="{left}" y="{y}" width="{w:.1}" height="{}" fill="{}"/><text x="{:.1}" y="{}">{:.2}</text>"#,
+                bar - 2.0,
+                colors[*i],
+                left + w + 3.0,
+                y + bar - 3.0,
+                ratio[*i]
+            );
+        }
+    }
+    let ly = height - 14.0;
+    for (k, i) in shown.iter().enumerate() {
+        let x = left + k as f64 * 150.0;
+        let _ = writeln!(
+            s,
+            r#"<rect x="{x}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{ly}">{}</text>"#,
+            ly - 9.0,
+            colors[*i],
+            x + 14.0,
+            RUNTIMES[*i]
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}

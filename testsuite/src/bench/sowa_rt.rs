@@ -1,0 +1,44 @@
+//! sowa in the benchmarks: compile with the library, run through the embedding API.
+
+use anyhow::{anyhow, Result};
+use sowa_runtime::{Linker, Module, Store, Val};
+use std::time::{Duration, Instant};
+
+/// Compiles `wasm`; returns the `.so` bytes and the compile time.
+pub fn compile(wasm: &[u8]) -> Result<(Vec<u8>, Duration)> {
+    let t = Instant::now();
+    let so = sowa_compiler::compile(wasm, &Default::default())?;
+    Ok((so, t.elapsed()))
+}
+
+/// Instantiates `module` in a fresh store and times one call of `run`.
+pub fn time_run(module: &Module) -> Result<(i64, Duration)> {
+    let store = Store::default();
+    let instance = Linker::new().instantiate(&store, module)?;
+    let run = instance
+        .get_func("run")
+        .ok_or_else(|| anyhow!("no export `run`"))?;
+    let t = Instant::now();
+    let r = run.call(&[])?;
+    let elapsed = t.elapsed();
+    match r.first() {
+        Some(Val::I64(v)) => Ok((*v, elapsed)),
+        other => Err(anyhow!("`run` returned {other:?}")),
+    }
+}
+
+/// Median time of `n` instantiations of `module` (store creation included), module loaded.
+pub fn instantiation_time(module: &Module, n: usize) -> Result<Duration> {
+    let linker = Linker::new();
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let store = Store::default();
+        let i = linker.instantiate(&store, module)?;
+        std::hint::black_box(&i);
+        drop(i);
+        drop(store);
+        times.push(t.elapsed());
+    }
+    Ok(super::median(&mut times))
+}
