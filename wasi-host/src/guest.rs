@@ -28,6 +28,33 @@ impl GuestMemory<'_> {
         Ok(u32::from_le_bytes(self.slice(ptr, 4)?.try_into().unwrap()))
     }
 
+    /// Reads a little-endian u64.
+    pub fn read_u64(&self, ptr: u32) -> Result<u64, Errno> {
+        Ok(u64::from_le_bytes(self.slice(ptr, 8)?.try_into().unwrap()))
+    }
+
+    /// Copies `bytes` to `ptr`.
+    pub fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
+        let len = u32::try_from(bytes.len()).map_err(|_| FAULT)?;
+        self.slice_mut(ptr, len)?.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Host `iovec`s over the guest buffers listed at `ptr` (`count` of `{buf, len}`), each
+    /// checked to lie inside linear memory, for one `readv`/`writev`-style system call.
+    pub fn host_iovecs(&mut self, ptr: u32, count: u32) -> Result<Vec<libc::iovec>, Errno> {
+        let list = self.iovecs(ptr, count)?;
+        let mut out = Vec::with_capacity(list.len());
+        for (buf, len) in list {
+            let s = self.slice_mut(buf, len)?;
+            out.push(libc::iovec {
+                iov_base: s.as_mut_ptr().cast(),
+                iov_len: s.len(),
+            });
+        }
+        Ok(out)
+    }
+
     /// Writes a little-endian u32.
     pub fn write_u32(&mut self, ptr: u32, v: u32) -> Result<(), Errno> {
         self.slice_mut(ptr, 4)?.copy_from_slice(&v.to_le_bytes());

@@ -36,6 +36,15 @@ struct RunArgs {
     /// Set an environment variable for the program (repeatable).
     #[arg(long = "env", value_name = "NAME=VALUE")]
     env: Vec<String>,
+    /// Pass the runner's whole environment on to the program (`--env` adds to it).
+    #[arg(long)]
+    inherit_env: bool,
+    /// Give the program a host directory, under its own name or as GUEST (repeatable).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Give the program a socket listening on ADDR:PORT, for `sock_accept` (repeatable).
+    #[arg(long = "tcplisten", value_name = "ADDR:PORT")]
+    tcplisten: Vec<String>,
     /// Call this exported function with the arguments instead of running `_start`.
     #[arg(long)]
     invoke: Option<String>,
@@ -114,12 +123,34 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     let program = args.file.display().to_string();
     let mut argv = vec![program];
     argv.extend(args.args.iter().cloned());
+    let mut env: Vec<String> = Vec::new();
+    if args.inherit_env {
+        env.extend(std::env::vars().map(|(k, v)| format!("{k}={v}")));
+    }
     for e in &args.env {
         if !e.contains('=') {
             return Err(format!("--env expects NAME=VALUE, got '{e}'"));
         }
+        // A later setting of a name replaces an earlier (or inherited) one.
+        let name = &e[..e.find('=').unwrap_or(0) + 1];
+        env.retain(|v| !v.starts_with(name));
+        env.push(e.clone());
     }
-    let ctx = Rc::new(RefCell::new(WasiCtx::new(argv, args.env.clone())));
+    let mut wasi = WasiCtx::new(argv, env);
+    // Directories first, then sockets: wasi-libc stops looking for preopened directories at
+    // the first descriptor that is not one.
+    for d in &args.dirs {
+        let (host, guest) = d.split_once("::").unwrap_or((d, d));
+        wasi.preopen_dir(std::path::Path::new(host), guest)
+            .map_err(|e| format!("--dir {host}: {e}"))?;
+    }
+    for addr in &args.tcplisten {
+        let l =
+            std::net::TcpListener::bind(addr).map_err(|e| format!("--tcplisten {addr}: {e}"))?;
+        wasi.preopen_listener(l)
+            .map_err(|e| format!("--tcplisten {addr}: {e}"))?;
+    }
+    let ctx = Rc::new(RefCell::new(wasi));
     sowa_wasi::add_to_linker(&mut linker, &store, ctx);
     let instance = match linker.instantiate(&store, &module) {
         Ok(i) => i,

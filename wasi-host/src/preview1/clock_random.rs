@@ -1,13 +1,12 @@
 //! Clocks and randomness.
 
-use super::{errno_of, u32_arg};
+use super::Args;
 use crate::errno::{self, Errno};
 use crate::guest::GuestMemory;
 use crate::WasiCtx;
-use sowa_runtime::{Trap, Val};
 
 /// The host clock for a WASI clock id.
-fn host_clock(id: u32) -> Option<libc::clockid_t> {
+pub(super) fn host_clock(id: u32) -> Option<libc::clockid_t> {
     match id {
         0 => Some(libc::CLOCK_REALTIME),
         1 => Some(libc::CLOCK_MONOTONIC),
@@ -17,70 +16,51 @@ fn host_clock(id: u32) -> Option<libc::clockid_t> {
     }
 }
 
+/// The time of `clock` in nanoseconds.
+pub(super) fn now(clock: libc::clockid_t) -> Result<u64, Errno> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid clock id and out-pointer.
+    errno::check(unsafe { libc::clock_gettime(clock, &mut ts) })?;
+    Ok(nanos(ts))
+}
+
 fn nanos(ts: libc::timespec) -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 /// `clock_res_get(id, resolution: *u64)`
-pub fn clock_res_get(
-    _: &mut WasiCtx,
-    mem: &mut GuestMemory<'_>,
-    args: &[Val],
-) -> Result<Errno, Trap> {
-    let Some(clock) = host_clock(u32_arg(args, 0)) else {
-        return Ok(errno::INVAL);
-    };
+pub fn clock_res_get(_: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let clock = host_clock(a.u32(0)).ok_or(errno::INVAL)?;
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: valid clock id and out-pointer.
-    if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
-        return Ok(errno::last());
-    }
-    errno_of(mem.write_u64(u32_arg(args, 1), nanos(ts)))
+    // SAFETY: a valid clock id and out-pointer.
+    errno::check(unsafe { libc::clock_getres(clock, &mut ts) })?;
+    mem.write_u64(a.u32(1), nanos(ts))
 }
 
 /// `clock_time_get(id, precision: u64, time: *u64)`
-pub fn clock_time_get(
-    _: &mut WasiCtx,
-    mem: &mut GuestMemory<'_>,
-    args: &[Val],
-) -> Result<Errno, Trap> {
-    let Some(clock) = host_clock(u32_arg(args, 0)) else {
-        return Ok(errno::INVAL);
-    };
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: valid clock id and out-pointer.
-    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-        return Ok(errno::last());
-    }
-    errno_of(mem.write_u64(u32_arg(args, 2), nanos(ts)))
+pub fn clock_time_get(_: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let clock = host_clock(a.u32(0)).ok_or(errno::INVAL)?;
+    mem.write_u64(a.u32(2), now(clock)?)
 }
 
 /// `random_get(buf: *u8, len: u32)`
-pub fn random_get(_: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
-    let buf = match mem.slice_mut(u32_arg(args, 0), u32_arg(args, 1)) {
-        Ok(b) => b,
-        Err(e) => return Ok(e),
-    };
+pub fn random_get(_: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let buf = mem.slice_mut(a.u32(0), a.u32(1))?;
     let mut filled = 0;
     while filled < buf.len() {
         // SAFETY: writing into the checked guest slice.
-        let n = unsafe {
-            libc::getrandom(
-                buf[filled..].as_mut_ptr() as *mut libc::c_void,
-                buf.len() - filled,
-                0,
-            )
-        };
-        if n < 0 {
-            return Ok(errno::last());
+        let n =
+            unsafe { libc::getrandom(buf[filled..].as_mut_ptr().cast(), buf.len() - filled, 0) };
+        if n < 0 && errno::last() == errno::INTR {
+            continue;
         }
-        filled += n as usize;
+        filled += errno::check(n)? as usize;
     }
-    Ok(errno::SUCCESS)
+    Ok(())
 }

@@ -1,170 +1,152 @@
-//! Descriptors. This first host has the three standard streams only (no preopened
-//! directories yet), each backed by the host's own descriptor of the same number.
+//! Reading, writing and positioning descriptors, and their lifetime (`fd_close`,
+//! `fd_renumber`). Reads and writes go straight between linear memory and the host descriptor
+//! with one `readv`/`writev` per call, so a WASI read costs what the system call does.
 
-use super::{errno_of, i64_arg, u32_arg};
-use crate::errno::{self, Errno, BADF};
+use super::Args;
+use crate::abi::rights;
+use crate::errno::{self, Errno, INVAL};
 use crate::guest::GuestMemory;
 use crate::WasiCtx;
-use sowa_runtime::{Trap, Val};
 
-/// The host descriptor behind guest descriptor `fd`, if open.
-fn host_fd(ctx: &WasiCtx, fd: u32) -> Option<i32> {
-    (fd < 3 && !ctx.closed[fd as usize]).then_some(fd as i32)
-}
-
-/// `fd_write(fd, iovs, iovs_len, nwritten: *u32)`
-pub fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
-    let Some(hfd) = host_fd(ctx, u32_arg(args, 0)) else {
-        return Ok(BADF);
-    };
-    let iovs = match mem.iovecs(u32_arg(args, 1), u32_arg(args, 2)) {
-        Ok(v) => v,
-        Err(e) => return Ok(e),
-    };
-    let mut total = 0u32;
-    for (ptr, len) in iovs {
-        let buf = match mem.slice(ptr, len) {
-            Ok(b) => b,
-            Err(e) => return Ok(e),
-        };
-        let mut done = 0;
-        while done < buf.len() {
-            // SAFETY: writing from a checked guest slice to a host descriptor.
-            let n = unsafe {
-                libc::write(
-                    hfd,
-                    buf[done..].as_ptr() as *const libc::c_void,
-                    buf.len() - done,
-                )
-            };
-            if n < 0 {
-                return Ok(errno::last());
-            }
-            done += n as usize;
+/// Retries a system call interrupted by a signal.
+fn retry(mut f: impl FnMut() -> isize) -> Result<usize, Errno> {
+    loop {
+        let r = f();
+        if r < 0 && errno::last() == errno::INTR {
+            continue;
         }
-        total += len;
+        return errno::check(r).map(|n| n as usize);
     }
-    errno_of(mem.write_u32(u32_arg(args, 3), total))
 }
 
 /// `fd_read(fd, iovs, iovs_len, nread: *u32)`
-pub fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
-    let Some(hfd) = host_fd(ctx, u32_arg(args, 0)) else {
-        return Ok(BADF);
-    };
-    let iovs = match mem.iovecs(u32_arg(args, 1), u32_arg(args, 2)) {
-        Ok(v) => v,
-        Err(e) => return Ok(e),
-    };
-    let mut total = 0u32;
-    for (ptr, len) in iovs {
-        let buf = match mem.slice_mut(ptr, len) {
-            Ok(b) => b,
-            Err(e) => return Ok(e),
-        };
-        // SAFETY: reading into a checked guest slice.
-        let n = unsafe { libc::read(hfd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
-        if n < 0 {
-            return Ok(errno::last());
-        }
-        total += n as u32;
-        if (n as u32) < len {
-            break;
-        }
-    }
-    errno_of(mem.write_u32(u32_arg(args, 3), total))
+pub fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let fd = ctx.table.with_rights(a.u32(0), rights::FD_READ)?.raw();
+    let iov = mem.host_iovecs(a.u32(1), a.u32(2))?;
+    // SAFETY: every iovec lies inside linear memory (checked by host_iovecs), which nothing
+    // else touches during this host call.
+    let n = retry(|| unsafe { libc::readv(fd, iov.as_ptr(), iov.len().min(1024) as i32) })?;
+    mem.write_u32(a.u32(3), n as u32)
 }
 
-/// `fd_close(fd)`: the guest loses the descriptor; the host's own stays open.
-pub fn fd_close(ctx: &mut WasiCtx, _: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
-    let fd = u32_arg(args, 0);
-    if host_fd(ctx, fd).is_none() {
-        return Ok(BADF);
-    }
-    ctx.closed[fd as usize] = true;
-    Ok(errno::SUCCESS)
+/// `fd_write(fd, iovs, iovs_len, nwritten: *u32)`
+pub fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let fd = ctx.table.with_rights(a.u32(0), rights::FD_WRITE)?.raw();
+    let iov = mem.host_iovecs(a.u32(1), a.u32(2))?;
+    // SAFETY: as in fd_read; writev only reads the buffers.
+    let n = retry(|| unsafe { libc::writev(fd, iov.as_ptr(), iov.len().min(1024) as i32) })?;
+    mem.write_u32(a.u32(3), n as u32)
+}
+
+/// `fd_pread(fd, iovs, iovs_len, offset: u64, nread: *u32)`
+pub fn fd_pread(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let fd = ctx
+        .table
+        .with_rights(a.u32(0), rights::FD_READ | rights::FD_SEEK)?
+        .raw();
+    let off = i64::try_from(a.u64(3)).map_err(|_| INVAL)?;
+    let iov = mem.host_iovecs(a.u32(1), a.u32(2))?;
+    // SAFETY: as in fd_read.
+    let n = retry(|| unsafe { libc::preadv(fd, iov.as_ptr(), iov.len().min(1024) as i32, off) })?;
+    mem.write_u32(a.u32(4), n as u32)
+}
+
+/// `fd_pwrite(fd, iovs, iovs_len, offset: u64, nwritten: *u32)`
+pub fn fd_pwrite(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let fd = ctx
+        .table
+        .with_rights(a.u32(0), rights::FD_WRITE | rights::FD_SEEK)?
+        .raw();
+    let off = i64::try_from(a.u64(3)).map_err(|_| INVAL)?;
+    let iov = mem.host_iovecs(a.u32(1), a.u32(2))?;
+    // SAFETY: as in fd_write.
+    let n = retry(|| unsafe { libc::pwritev(fd, iov.as_ptr(), iov.len().min(1024) as i32, off) })?;
+    mem.write_u32(a.u32(4), n as u32)
 }
 
 /// `fd_seek(fd, offset: i64, whence: u8, newoffset: *u64)`
-pub fn fd_seek(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[Val]) -> Result<Errno, Trap> {
-    let Some(hfd) = host_fd(ctx, u32_arg(args, 0)) else {
-        return Ok(BADF);
+pub fn fd_seek(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let (off, whence) = (a.u64(1) as i64, a.u32(2));
+    // Asking where we are needs only FD_TELL.
+    let needed = if off == 0 && whence == 1 {
+        rights::FD_TELL
+    } else {
+        rights::FD_SEEK
     };
-    let whence = match u32_arg(args, 2) {
+    let fd = ctx.table.with_rights(a.u32(0), needed)?.raw();
+    let whence = match whence {
         0 => libc::SEEK_SET,
         1 => libc::SEEK_CUR,
         2 => libc::SEEK_END,
-        _ => return Ok(errno::INVAL),
+        _ => return Err(INVAL),
     };
-    // SAFETY: lseek on a host descriptor has no memory effects.
-    let r = unsafe { libc::lseek(hfd, i64_arg(args, 1), whence) };
-    if r < 0 {
-        return Ok(errno::last());
-    }
-    errno_of(mem.write_u64(u32_arg(args, 3), r as u64))
+    // SAFETY: lseek has no memory effects.
+    let r = errno::check(unsafe { libc::lseek(fd, off, whence) })?;
+    mem.write_u64(a.u32(3), r as u64)
 }
 
-/// WASI file types.
-fn filetype(hfd: i32) -> u8 {
-    // SAFETY: fstat into a zeroed out-structure.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    if unsafe { libc::fstat(hfd, &mut st) } != 0 {
-        return 0;
-    }
-    match st.st_mode & libc::S_IFMT {
-        libc::S_IFCHR => 2,
-        libc::S_IFDIR => 3,
-        libc::S_IFREG => 4,
-        libc::S_IFSOCK => 6,
-        libc::S_IFLNK => 7,
-        libc::S_IFBLK => 1,
-        _ => 0,
-    }
+/// `fd_tell(fd, offset: *u64)`
+pub fn fd_tell(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let fd = ctx.table.with_rights(a.u32(0), rights::FD_TELL)?.raw();
+    // SAFETY: lseek has no memory effects.
+    let r = errno::check(unsafe { libc::lseek(fd, 0, libc::SEEK_CUR) })?;
+    mem.write_u64(a.u32(1), r as u64)
 }
 
-/// `fd_fdstat_get(fd, stat: *fdstat)`
-pub fn fd_fdstat_get(
-    ctx: &mut WasiCtx,
-    mem: &mut GuestMemory<'_>,
-    args: &[Val],
-) -> Result<Errno, Trap> {
-    let Some(hfd) = host_fd(ctx, u32_arg(args, 0)) else {
-        return Ok(BADF);
+/// `fd_close(fd)`
+pub fn fd_close(ctx: &mut WasiCtx, _: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    // Dropping the descriptor closes the host's (the standard streams stay open for the host).
+    ctx.table.remove(a.u32(0)).map(drop)
+}
+
+/// `fd_renumber(fd, to)`
+pub fn fd_renumber(ctx: &mut WasiCtx, _: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    ctx.table.renumber(a.u32(0), a.u32(1))
+}
+
+/// `fd_sync(fd)`
+pub fn fd_sync(ctx: &mut WasiCtx, _: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let fd = ctx.table.with_rights(a.u32(0), rights::FD_SYNC)?.raw();
+    // SAFETY: fsync has no memory effects.
+    errno::check(unsafe { libc::fsync(fd) }).map(drop)
+}
+
+/// `fd_datasync(fd)`
+pub fn fd_datasync(ctx: &mut WasiCtx, _: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let fd = ctx.table.with_rights(a.u32(0), rights::FD_DATASYNC)?.raw();
+    // SAFETY: fdatasync has no memory effects.
+    errno::check(unsafe { libc::fdatasync(fd) }).map(drop)
+}
+
+/// `fd_advise(fd, offset: u64, len: u64, advice: u8)`
+pub fn fd_advise(ctx: &mut WasiCtx, _: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let fd = ctx.table.with_rights(a.u32(0), rights::FD_ADVISE)?.raw();
+    let advice = match a.u32(3) {
+        0 => libc::POSIX_FADV_NORMAL,
+        1 => libc::POSIX_FADV_SEQUENTIAL,
+        2 => libc::POSIX_FADV_RANDOM,
+        3 => libc::POSIX_FADV_WILLNEED,
+        4 => libc::POSIX_FADV_DONTNEED,
+        5 => libc::POSIX_FADV_NOREUSE,
+        _ => return Err(INVAL),
     };
-    let ft = filetype(hfd);
-    // Rights: read/write and the like; seek and tell only for seekable (regular) files, which
-    // is how wasi-libc tells a terminal from a file.
-    const FD_READ: u64 = 1 << 1;
-    const FD_SEEK: u64 = 1 << 2;
-    const FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
-    const FD_TELL: u64 = 1 << 5;
-    const FD_WRITE: u64 = 1 << 6;
-    const POLL_FD_READWRITE: u64 = 1 << 27;
-    let mut rights = FD_READ | FD_WRITE | FD_FDSTAT_SET_FLAGS | POLL_FD_READWRITE;
-    if ft == 4 {
-        rights |= FD_SEEK | FD_TELL;
+    let off = i64::try_from(a.u64(1)).map_err(|_| INVAL)?;
+    let len = i64::try_from(a.u64(2)).map_err(|_| INVAL)?;
+    // SAFETY: posix_fadvise has no memory effects; it returns the error number.
+    match unsafe { libc::posix_fadvise(fd, off, len, advice) } {
+        0 => Ok(()),
+        e => Err(errno::from_host(e)),
     }
-    let out = match mem.slice_mut(u32_arg(args, 1), 24) {
-        Ok(b) => b,
-        Err(e) => return Ok(e),
-    };
-    out.fill(0);
-    out[0] = ft;
-    out[8..16].copy_from_slice(&rights.to_le_bytes());
-    Ok(errno::SUCCESS)
 }
 
-/// `fd_prestat_get(fd, prestat)`: there are no preopened directories yet.
-pub fn fd_prestat_get(_: &mut WasiCtx, _: &mut GuestMemory<'_>, _: &[Val]) -> Result<Errno, Trap> {
-    Ok(BADF)
-}
-
-/// `fd_prestat_dir_name(fd, path, len)`: no preopened directories yet.
-pub fn fd_prestat_dir_name(
-    _: &mut WasiCtx,
-    _: &mut GuestMemory<'_>,
-    _: &[Val],
-) -> Result<Errno, Trap> {
-    Ok(BADF)
+/// `fd_allocate(fd, offset: u64, len: u64)`
+pub fn fd_allocate(ctx: &mut WasiCtx, _: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+    let fd = ctx.table.with_rights(a.u32(0), rights::FD_ALLOCATE)?.raw();
+    let off = i64::try_from(a.u64(1)).map_err(|_| INVAL)?;
+    let len = i64::try_from(a.u64(2)).map_err(|_| INVAL)?;
+    // SAFETY: posix_fallocate has no memory effects; it returns the error number.
+    match unsafe { libc::posix_fallocate(fd, off, len) } {
+        0 => Ok(()),
+        e => Err(errno::from_host(e)),
+    }
 }

@@ -1,16 +1,19 @@
-//! The `wasi_snapshot_preview1` functions, grouped as the specification groups them: arguments
-//! and environment ([`args_env`]), clocks and randomness ([`clock_random`]), descriptors
-//! ([`fd`]) and the process ([`proc`]).
-//!
-//! This first host covers what programs need to compute and talk over stdio; functions not
-//! defined here are reported as unknown imports when a module is linked.
+//! The 46 functions of `wasi_snapshot_preview1`, grouped as the specification groups them:
+//! arguments and environment ([`args_env`]), clocks and randomness ([`clock_random`]),
+//! descriptors ([`fd`], [`fdstat`], [`dir`]), paths ([`path`]), polling ([`poll`]), sockets
+//! ([`sock`]) and the process ([`proc`]).
 
 mod args_env;
 mod clock_random;
+mod dir;
 mod fd;
+mod fdstat;
+mod path;
+mod poll;
 mod proc;
+mod sock;
 
-use crate::errno::Errno;
+use crate::errno::{Errno, SUCCESS};
 use crate::guest::GuestMemory;
 use crate::WasiCtx;
 use sowa_runtime::{Extern, Func, FuncType, Linker, Store, Trap, Val, ValType};
@@ -20,58 +23,113 @@ use std::rc::Rc;
 /// The import module name.
 pub const MODULE: &str = "wasi_snapshot_preview1";
 
-/// A WASI function: context, guest memory and arguments in, errno (or a trap) out.
-type Impl = fn(&mut WasiCtx, &mut GuestMemory<'_>, &[Val]) -> Result<Errno, Trap>;
+/// The arguments of one call, by position.
+pub struct Args<'a>(&'a [Val]);
 
-const I32: ValType = ValType::I32;
-const I64: ValType = ValType::I64;
+impl Args<'_> {
+    /// Argument `i`, an i32, as u32 (validation guarantees the type).
+    pub fn u32(&self, i: usize) -> u32 {
+        self.0[i].i32().unwrap_or(0) as u32
+    }
 
-/// The functions this host defines: name, parameter types, implementation.
-const FUNCTIONS: &[(&str, &[ValType], Impl)] = &[
-    ("args_get", &[I32, I32], args_env::args_get),
-    ("args_sizes_get", &[I32, I32], args_env::args_sizes_get),
-    ("environ_get", &[I32, I32], args_env::environ_get),
+    /// Argument `i`, an i64, as u64.
+    pub fn u64(&self, i: usize) -> u64 {
+        self.0[i].i64().unwrap_or(0) as u64
+    }
+}
+
+/// A WASI function: context, guest memory and arguments in, errno out.
+type Impl = fn(&mut WasiCtx, &mut GuestMemory<'_>, &Args) -> Result<(), Errno>;
+
+/// Every function but `proc_exit` and `proc_raise`: name, parameters (`i` for i32, `I` for
+/// i64; each returns an i32 errno) and implementation.
+const FUNCTIONS: &[(&str, &str, Impl)] = &[
+    ("args_get", "ii", args_env::args_get),
+    ("args_sizes_get", "ii", args_env::args_sizes_get),
+    ("environ_get", "ii", args_env::environ_get),
+    ("environ_sizes_get", "ii", args_env::environ_sizes_get),
+    ("clock_res_get", "ii", clock_random::clock_res_get),
+    ("clock_time_get", "iIi", clock_random::clock_time_get),
+    ("random_get", "ii", clock_random::random_get),
+    ("fd_advise", "iIIi", fd::fd_advise),
+    ("fd_allocate", "iII", fd::fd_allocate),
+    ("fd_close", "i", fd::fd_close),
+    ("fd_datasync", "i", fd::fd_datasync),
+    ("fd_fdstat_get", "ii", fdstat::fd_fdstat_get),
+    ("fd_fdstat_set_flags", "ii", fdstat::fd_fdstat_set_flags),
+    ("fd_fdstat_set_rights", "iII", fdstat::fd_fdstat_set_rights),
+    ("fd_filestat_get", "ii", fdstat::fd_filestat_get),
+    ("fd_filestat_set_size", "iI", fdstat::fd_filestat_set_size),
     (
-        "environ_sizes_get",
-        &[I32, I32],
-        args_env::environ_sizes_get,
+        "fd_filestat_set_times",
+        "iIIi",
+        fdstat::fd_filestat_set_times,
     ),
-    ("clock_res_get", &[I32, I32], clock_random::clock_res_get),
+    ("fd_pread", "iiiIi", fd::fd_pread),
+    ("fd_prestat_get", "ii", fdstat::fd_prestat_get),
+    ("fd_prestat_dir_name", "iii", fdstat::fd_prestat_dir_name),
+    ("fd_pwrite", "iiiIi", fd::fd_pwrite),
+    ("fd_read", "iiii", fd::fd_read),
+    ("fd_readdir", "iiiIi", dir::fd_readdir),
+    ("fd_renumber", "ii", fd::fd_renumber),
+    ("fd_seek", "iIii", fd::fd_seek),
+    ("fd_sync", "i", fd::fd_sync),
+    ("fd_tell", "ii", fd::fd_tell),
+    ("fd_write", "iiii", fd::fd_write),
+    ("path_create_directory", "iii", path::path_create_directory),
+    ("path_filestat_get", "iiiii", path::path_filestat_get),
     (
-        "clock_time_get",
-        &[I32, I64, I32],
-        clock_random::clock_time_get,
+        "path_filestat_set_times",
+        "iiiiIIi",
+        path::path_filestat_set_times,
     ),
-    ("random_get", &[I32, I32], clock_random::random_get),
-    ("fd_write", &[I32, I32, I32, I32], fd::fd_write),
-    ("fd_read", &[I32, I32, I32, I32], fd::fd_read),
-    ("fd_close", &[I32], fd::fd_close),
-    ("fd_seek", &[I32, I64, I32, I32], fd::fd_seek),
-    ("fd_fdstat_get", &[I32, I32], fd::fd_fdstat_get),
-    ("fd_prestat_get", &[I32, I32], fd::fd_prestat_get),
-    (
-        "fd_prestat_dir_name",
-        &[I32, I32, I32],
-        fd::fd_prestat_dir_name,
-    ),
-    ("sched_yield", &[], proc::sched_yield),
+    ("path_link", "iiiiiii", path::path_link),
+    ("path_open", "iiiiiIIii", path::path_open),
+    ("path_readlink", "iiiiii", path::path_readlink),
+    ("path_remove_directory", "iii", path::path_remove_directory),
+    ("path_rename", "iiiiii", path::path_rename),
+    ("path_symlink", "iiiii", path::path_symlink),
+    ("path_unlink_file", "iii", path::path_unlink_file),
+    ("poll_oneoff", "iiii", poll::poll_oneoff),
+    ("sched_yield", "", proc::sched_yield),
+    ("sock_accept", "iii", sock::sock_accept),
+    ("sock_recv", "iiiiii", sock::sock_recv),
+    ("sock_send", "iiiii", sock::sock_send),
+    ("sock_shutdown", "ii", sock::sock_shutdown),
 ];
+
+/// How many functions [`add_to_linker`] defines.
+pub const COUNT: usize = FUNCTIONS.len() + 2;
+
+fn params(sig: &str) -> Vec<ValType> {
+    sig.bytes()
+        .map(|c| {
+            if c == b'I' {
+                ValType::I64
+            } else {
+                ValType::I32
+            }
+        })
+        .collect()
+}
 
 /// Defines the WASI functions over `ctx` in `linker`.
 pub fn add_to_linker(linker: &mut Linker, store: &Store, ctx: Rc<RefCell<WasiCtx>>) {
-    for (name, params, imp) in FUNCTIONS {
+    for (name, sig, imp) in FUNCTIONS {
         let ctx = ctx.clone();
         let imp = *imp;
         let ty = FuncType {
-            params: params.to_vec(),
-            results: vec![I32],
+            params: params(sig),
+            results: vec![ValType::I32],
         };
         let f = Func::new(store, ty, move |caller, args, results| {
             let mut ctx = ctx.borrow_mut();
             let mem = caller
                 .memory()
                 .ok_or_else(|| Trap::host("WASI call from a module without a memory"))?;
-            let e = imp(&mut ctx, &mut GuestMemory(mem), args)?;
+            let e = imp(&mut ctx, &mut GuestMemory(mem), &Args(args))
+                .err()
+                .unwrap_or(SUCCESS);
             results[0] = Val::I32(e as i32);
             Ok(())
         });
@@ -80,28 +138,23 @@ pub fn add_to_linker(linker: &mut Linker, store: &Store, ctx: Rc<RefCell<WasiCtx
     let exit = Func::new(
         store,
         FuncType {
-            params: vec![I32],
+            params: vec![ValType::I32],
             results: vec![],
         },
-        |_, args, _| Err(proc::exit(args)),
+        |_, args, _| Err(proc::exit(args[0].i32().unwrap_or(0))),
     );
     linker.define(MODULE, "proc_exit", Extern::Func(exit));
-}
-
-/// The i32 argument `i` as u32 (validated types guarantee it is an i32).
-fn u32_arg(args: &[Val], i: usize) -> u32 {
-    args[i].i32().unwrap_or(0) as u32
-}
-
-/// The i64 argument `i`.
-fn i64_arg(args: &[Val], i: usize) -> i64 {
-    args[i].i64().unwrap_or(0)
-}
-
-/// Turns a guest-memory result into an errno return.
-fn errno_of(r: Result<(), Errno>) -> Result<Errno, Trap> {
-    Ok(match r {
-        Ok(()) => crate::errno::SUCCESS,
-        Err(e) => e,
-    })
+    let raise = Func::new(
+        store,
+        FuncType {
+            params: vec![ValType::I32],
+            results: vec![ValType::I32],
+        },
+        |_, args, results| {
+            let e = proc::raise(args[0].i32().unwrap_or(0) as u32)?;
+            results[0] = Val::I32(e as i32);
+            Ok(())
+        },
+    );
+    linker.define(MODULE, "proc_raise", Extern::Func(raise));
 }
