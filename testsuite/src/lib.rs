@@ -3,5 +3,6 @@
 //! suite through the same path users take (compiler, `.so`, loader, runtime), and the [`bench`]
 //! harness that measures sowa against native code and Wasmtime.
 
+#[cfg(feature = "wasmtime")]
 pub mod bench;
 pub mod spec;

@@ -28,7 +28,8 @@ fn use_openat2() -> bool {
         1 => true,
         2 => false,
         _ => {
-            let ok = std::env::var_os("SOWA_WASI_NO_OPENAT2").is_none() && probe_openat2();
+            let ok = std::env::var_os("SOWA_WASI_NO_OPENAT2").is_none_or(|v| v.is_empty())
+                && probe_openat2();
             OPENAT2.store(if ok { 1 } else { 2 }, Ordering::Relaxed);
             ok
         }
@@ -50,9 +51,16 @@ fn openat2(
 ) -> Result<OwnedFd, i32> {
     // SAFETY: open_how is plain data; all-zero is its documented default.
     let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = (flags | libc::O_CLOEXEC | libc::O_NOCTTY) as u64;
+    // openat2 refuses O_PATH with any flag but these (open(2) ignored the rest).
+    let flags = if flags & libc::O_PATH != 0 {
+        flags & (libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW)
+    } else {
+        flags | libc::O_NOCTTY
+    };
+    how.flags = (flags | libc::O_CLOEXEC) as u64;
     // The kernel rejects a mode unless the flags create a file.
-    if flags & (libc::O_CREAT | libc::O_TMPFILE) != 0 {
+    // (O_TMPFILE includes O_DIRECTORY's bit, so it is compared whole.)
+    if flags & libc::O_CREAT != 0 || flags & libc::O_TMPFILE == libc::O_TMPFILE {
         how.mode = mode as u64;
     }
     how.resolve = resolve;
@@ -196,7 +204,8 @@ fn walk(root: RawFd, path: &[u8], flags: i32, mode: u32, follow: bool) -> Result
         };
         if last && !trailing_slash {
             if follow {
-                if let Some(target) = readlink(cur, &c)? {
+                // Any failure here (no such name, say) is the open's to report below.
+                if let Ok(Some(target)) = readlink(cur, &c) {
                     expand(target, &mut pending, &mut links)?;
                     continue;
                 }
