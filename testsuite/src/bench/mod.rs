@@ -3,6 +3,7 @@
 //! AOT with its pooling allocator, all in one run, with every checksum compared. It measures and
 //! reports; it asserts nothing about speed.
 
+pub mod fileio;
 pub mod native;
 pub mod report;
 pub mod sowa_rt;
@@ -55,6 +56,8 @@ pub struct Results {
     pub largest_rss: Vec<(String, u64)>,
     /// Which workload the largest was.
     pub largest: String,
+    /// WASI file I/O: MiB written and read, and the figures per runtime.
+    pub fileio: (u64, Vec<fileio::IoRow>),
     /// Machine description.
     pub machine: String,
 }
@@ -116,6 +119,8 @@ fn build_runners() -> Result<()> {
             "sowa-testsuite",
             "--bin",
             "wasmtime-run",
+            "--bin",
+            "wasmtime-wasi-run",
         ])
         .status()?;
     if !st.success() {
@@ -271,5 +276,9 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<Results> {
         let rss = native::peak_rss(&mut cmd)?;
         results.largest_rss.push((label, rss));
     }
+
+    progress("WASI file I/O");
+    let mib = if quick { 256 } else { 1024 };
+    results.fileio = (mib, fileio::measure(&dirs, mib, 3)?);
     Ok(results)
 }

@@ -134,6 +134,29 @@ pub fn markdown(r: &Results) -> String {
     for (label, rss) in &r.largest_rss {
         let _ = writeln!(s, "| {label} | {rss} |");
     }
+
+    let (mib, io) = &r.fileio;
+    let _ = writeln!(
+        s,
+        "\nWASI file I/O: writing then reading a {mib} MiB file in 1 MiB calls (median of 3):\n"
+    );
+    let _ = writeln!(
+        s,
+        "| runtime | write MiB/s | read MiB/s | write time vs native | read time vs native |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+    if let Some((_, _, nw, nr)) = io.first() {
+        for (label, _, w, rd) in io {
+            let _ = writeln!(
+                s,
+                "| {label} | {:.0} | {:.0} | {:.2}x | {:.2}x |",
+                *mib as f64 / w.as_secs_f64(),
+                *mib as f64 / rd.as_secs_f64(),
+                w.as_secs_f64() / nw.as_secs_f64(),
+                rd.as_secs_f64() / nr.as_secs_f64()
+            );
+        }
+    }
     s
 }
 
