@@ -188,3 +188,48 @@ fn wasm_calls_host_calls_wasm() {
         vec![Val::I32(385)]
     );
 }
+
+#[test]
+fn reused_memories_start_zeroed_and_exactly_sized() {
+    // Memories are recycled between instances: a new one must still read as zero and end, with
+    // a trap, exactly where its type says, whatever size its reservation had before.
+    let big = module(
+        r#"(module (memory 3)
+             (func (export "fill") (param $p i32) (loop $l
+               (i32.store8 (local.get $p) (i32.const 0xab))
+               (br_if $l (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))))"#,
+    );
+    let small = module(
+        r#"(module (memory 1)
+             (func (export "sum") (param $p i32) (result i32) (local $s i32)
+               (loop $l
+                 (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $p))))
+                 (br_if $l (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))
+               (local.get $s))
+             (func (export "peek") (param $p i32) (result i32) (i32.load8_u (local.get $p))))"#,
+    );
+    for round in 0..50 {
+        let store = Store::default();
+        let b = Linker::new().instantiate(&store, &big).unwrap();
+        b.get_func("fill")
+            .unwrap()
+            .call(&[Val::I32(3 * 65536 - 1)])
+            .unwrap();
+        drop(b);
+        drop(store);
+        let store = Store::default();
+        let s = Linker::new().instantiate(&store, &small).unwrap();
+        let sum = s.get_func("sum").unwrap().call(&[Val::I32(65535)]).unwrap();
+        assert_eq!(sum[0].i32(), Some(0), "round {round}: old contents leaked");
+        let err = s
+            .get_func("peek")
+            .unwrap()
+            .call(&[Val::I32(65536)])
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            Some(TrapKind::MemoryOutOfBounds),
+            "round {round}"
+        );
+    }
+}

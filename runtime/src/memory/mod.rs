@@ -1,5 +1,8 @@
 //! Linear memories: a whole 32-bit address space plus guard reserved up front, with only the
 //! current size accessible, so compiled code needs no bounds checks and the base never moves.
+//! Reservations are reused between instances ([`pool`]).
+
+mod pool;
 
 use sowa_targets::types::WASM_PAGE_SIZE;
 use sowa_targets::MemoryType;
@@ -41,29 +44,26 @@ impl MemoryData {
         if ty.min > max_pages {
             return Err(MemoryError::TooLarge(ty.min, max_pages));
         }
-        // SAFETY: a fresh anonymous reservation; nothing else refers to it.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                RESERVATION,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
+        let want = (ty.min * WASM_PAGE_SIZE) as usize;
+        let (base, open) = match pool::take(want) {
+            Some(slot) => (slot.base, slot.open),
+            None => (reserve()?, 0),
         };
-        if base == libc::MAP_FAILED {
-            return Err(MemoryError::Reserve(std::io::Error::last_os_error()));
-        }
         let mut m = MemoryData {
-            vm: VMMemory {
-                base: base as *mut u8,
-                length: 0,
-            },
+            vm: VMMemory { base, length: 0 },
             ty,
             max_pages,
         };
-        if m.grow(ty.min).is_none() {
+        // Open exactly the initial size: more than that must fault, as a guard page would.
+        let ok = if open > want {
+            // SAFETY: the range lies in our reservation, past the initial size.
+            unsafe { libc::mprotect(base.add(want).cast(), open - want, libc::PROT_NONE) == 0 }
+        } else {
+            m.vm.length = open as u64;
+            m.grow(ty.min - open as u64 / WASM_PAGE_SIZE).is_some()
+        };
+        m.vm.length = want as u64;
+        if !ok {
             return Err(MemoryError::Reserve(std::io::Error::last_os_error()));
         }
         Ok(m)
@@ -111,11 +111,36 @@ impl MemoryData {
     }
 }
 
+/// A fresh reservation, all inaccessible.
+fn reserve() -> Result<*mut u8, MemoryError> {
+    // SAFETY: a fresh anonymous reservation; nothing else refers to it.
+    let base = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            RESERVATION,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return Err(MemoryError::Reserve(std::io::Error::last_os_error()));
+    }
+    Ok(base.cast())
+}
+
 impl Drop for MemoryData {
     fn drop(&mut self) {
-        // SAFETY: releasing exactly our reservation.
-        unsafe {
-            libc::munmap(self.vm.base as *mut libc::c_void, RESERVATION);
+        let slot = pool::Slot {
+            base: self.vm.base,
+            open: self.vm.length as usize,
+        };
+        if !pool::give(slot) {
+            // SAFETY: releasing exactly our reservation, which nothing refers to any more.
+            unsafe {
+                libc::munmap(self.vm.base as *mut libc::c_void, RESERVATION);
+            }
         }
     }
 }
