@@ -9,6 +9,7 @@ pub mod codegen;
 pub mod elf;
 pub mod environ;
 pub mod error;
+pub mod image;
 pub mod trampolines;
 pub mod translate;
 
@@ -17,7 +18,7 @@ pub use environ::Proposals;
 pub use error::CompileError;
 use error::Result;
 use sha2::{Digest, Sha256};
-use sowa_targets::artifact::{ExternKind, FunctionCode, ImportKind};
+use sowa_targets::artifact::{ExternKind, FunctionCode, ImportKind, MemoryImage, SegmentMode};
 use sowa_targets::vmctx::VMOffsets;
 use sowa_targets::Arch;
 use std::collections::BTreeSet;
@@ -119,14 +120,30 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         .collect();
     manifest.trap_sites = text.trap_sites;
 
-    // Data segments: each starts on a page so that a loader can map it copy-on-write.
+    // Data segments: each starts on a page so that a loader can map it copy-on-write. Those
+    // that memory 0's image holds need no bytes of their own: they are never read again.
     let page = options.arch.max_page_size();
+    let image = image::build(&manifest, &env.data, page);
     let mut data = Vec::new();
     let mut data_len = 0u64;
     for (seg, bytes) in manifest.data.iter_mut().zip(&env.data) {
+        let in_image = image.is_some() && matches!(seg.mode, SegmentMode::Active { index: 0, .. });
+        if in_image {
+            seg.len = 0;
+            continue;
+        }
         seg.offset = data_len;
         data.push((data_len, *bytes));
         data_len = (data_len + bytes.len() as u64).next_multiple_of(page);
+    }
+    if let Some((offset, bytes)) = &image {
+        manifest.memory_image = Some(MemoryImage {
+            offset: *offset,
+            data_offset: data_len,
+            len: bytes.len() as u64,
+        });
+        data.push((data_len, bytes));
+        data_len += bytes.len() as u64;
     }
 
     let symbol = |index: u32| {

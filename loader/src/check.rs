@@ -5,6 +5,8 @@ use crate::LoadError;
 use sowa_targets::artifact::{
     ConstExpr, ConstOp, ExternKind, ImportKind, Manifest, ManifestHeader, SegmentMode, Span,
 };
+use sowa_targets::types::WASM_PAGE_SIZE;
+use sowa_targets::Arch;
 
 fn corrupt(msg: impl Into<String>) -> LoadError {
     LoadError::Corrupt(msg.into())
@@ -119,6 +121,29 @@ pub fn manifest(m: &Manifest, h: &ManifestHeader, _file_len: u64) -> Result<(), 
             .is_none_or(|e| e > h.data_len)
         {
             return Err(corrupt("data segment outside the data section"));
+        }
+    }
+    if let Some(img) = &m.memory_image {
+        // The runtime maps it into memory 0 without further checks of its own: it must lie
+        // inside the data section and inside memory 0's initial size, on page boundaries.
+        let page = Arch::from_u32(h.arch).map_or(u64::MAX, |a| a.max_page_size());
+        let in_data = img
+            .data_offset
+            .checked_add(img.len)
+            .is_some_and(|e| e <= h.data_len);
+        let mem_size = match (m.num_imported_memories(), m.memories.first()) {
+            (0, Some(t)) if !t.memory64 && !t.shared => t.min.saturating_mul(WASM_PAGE_SIZE),
+            _ => 0,
+        };
+        let in_memory = img
+            .offset
+            .checked_add(img.len)
+            .is_some_and(|e| e <= mem_size);
+        let aligned = [img.offset, img.data_offset, img.len, h.data_offset]
+            .iter()
+            .all(|v| v % page == 0);
+        if !(in_data && in_memory && aligned && img.len > 0) {
+            return Err(corrupt("memory image"));
         }
     }
     if m.func_names.iter().any(|(i, _)| *i >= nfuncs.max(1)) {

@@ -19,6 +19,8 @@ pub use text::MappedText;
 
 /// A checked, mapped artifact.
 pub struct Artifact {
+    /// The open file, for mapping the memory image from it.
+    fd: File,
     file: Mmap,
     header: ManifestHeader,
     manifest: Manifest,
@@ -30,17 +32,18 @@ impl Artifact {
     pub fn open(path: &Path) -> Result<Artifact, LoadError> {
         let file =
             File::open(path).map_err(|e| LoadError::Io(format!("{}: {e}", path.display())))?;
-        Self::from_file(&file)
+        Self::from_file(file)
     }
 
     /// Loads an artifact from bytes (through an anonymous in-memory file, so the code is still
     /// mapped from a file rather than written into executable memory).
     pub fn from_bytes(bytes: &[u8]) -> Result<Artifact, LoadError> {
         let file = text::memfd_with(bytes)?;
-        Self::from_file(&file)
+        Self::from_file(file)
     }
 
-    fn from_file(file: &File) -> Result<Artifact, LoadError> {
+    fn from_file(fd: File) -> Result<Artifact, LoadError> {
+        let file = &fd;
         // SAFETY: the mapping is private and read-only; the artifact is not expected to be
         // modified while loaded (a concurrent writer could change what we read, which the checks
         // below would then see as ordinary corruption, not memory unsafety, because every read
@@ -59,6 +62,7 @@ impl Artifact {
         check::cpu_features(&manifest)?;
         let text = MappedText::map(file, layout.text_offset, layout.header.text_len as usize)?;
         Ok(Artifact {
+            fd,
             file: map,
             header: layout.header,
             manifest,
@@ -74,6 +78,14 @@ impl Artifact {
     /// The mapped code.
     pub fn text(&self) -> &MappedText {
         &self.text
+    }
+
+    /// Where memory 0's image (see [`sowa_targets::artifact::MemoryImage`]) can be mapped
+    /// from: the file and the image's offset in it (checked at load to be page-aligned, inside
+    /// the data section and inside memory 0's initial size).
+    pub fn memory_image(&self) -> Option<(&File, u64)> {
+        let img = self.manifest.memory_image.as_ref()?;
+        Some((&self.fd, self.header.data_offset + img.data_offset))
     }
 
     /// The bytes of a data segment (checked at load to lie within the file).

@@ -8,6 +8,8 @@ use sowa_targets::vmctx::VMOffsets;
 use std::path::Path;
 use std::sync::Arc;
 
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A compiled module, loaded once and instantiated any number of times (on any thread).
 #[derive(Clone)]
 pub struct Module {
@@ -15,6 +17,8 @@ pub struct Module {
 }
 
 pub(crate) struct ModuleInner {
+    /// Unique for the life of the process (never reused, unlike an address).
+    pub id: u64,
     pub artifact: Artifact,
     pub manifest: Arc<Manifest>,
     pub offsets: VMOffsets,
@@ -61,6 +65,7 @@ impl Module {
         });
         Module {
             inner: Arc::new(ModuleInner {
+                id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 offsets: VMOffsets::new(manifest.vm_counts()),
                 manifest,
                 artifact,

@@ -12,7 +12,7 @@ use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType};
 use serde::{Deserialize, Serialize};
 
 /// Version of the layout of [`ManifestHeader`] and [`Manifest`]; bumped on any change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Magic bytes that open the manifest header.
 pub const MAGIC: [u8; 8] = *b"SOWAMOD\0";
 /// Dynamic symbol naming the manifest.
@@ -164,6 +164,8 @@ pub struct Manifest {
     pub data: Vec<DataSegment>,
     /// Every instruction that may trap, sorted by code offset.
     pub trap_sites: Vec<TrapSite>,
+    /// The initial contents of memory 0, ready to map, when every active data segment allows.
+    pub memory_image: Option<MemoryImage>,
 }
 
 impl Manifest {
@@ -369,6 +371,22 @@ pub struct ElementSegment {
     pub ty: RefType,
     /// One expression per element.
     pub items: Vec<ConstExpr>,
+}
+
+/// The pages of memory 0 that its active data segments initialise, laid out in the data section
+/// exactly as they must appear in memory, so that instantiation maps them copy-on-write from
+/// the file instead of copying segments. Present only when memory 0 is defined (not imported),
+/// 32-bit and unshared, and every active segment for it has a constant offset and fits within
+/// its initial size (so applying segments could not trap); the runtime then skips those
+/// segments. `offset`, `data_offset` and `len` are multiples of the target's largest page size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryImage {
+    /// Where the image starts in linear memory, in bytes.
+    pub offset: u64,
+    /// Where it starts within the data section.
+    pub data_offset: u64,
+    /// Its length in bytes.
+    pub len: u64,
 }
 
 /// A data segment; its bytes are at `offset..offset+len` of the data section.

@@ -233,3 +233,64 @@ fn reused_memories_start_zeroed_and_exactly_sized() {
         );
     }
 }
+
+#[test]
+fn memory_images_are_private_and_restored_for_every_instance() {
+    // Modules whose data segments are mapped from the file: each instance sees its module's
+    // initial data, whatever an earlier instance (of it or of another module) wrote into a
+    // recycled memory, and nothing an instance writes reaches the file.
+    let with_data = |text: &str| {
+        format!(
+            r#"(module (memory 2)
+                 (data (i32.const 70000) "{text}")
+                 (func (export "get") (param i32) (result i32) (i32.load8_u (local.get 0)))
+                 (func (export "set") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let load = |name: &str, wat: &str| {
+        let so =
+            sowa_compiler::compile(&wat::parse_str(wat).unwrap(), &Default::default()).unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, &so).unwrap();
+        (Module::from_file(&path).unwrap(), path, so)
+    };
+    let (a, a_path, a_bytes) = load("a.so", &with_data("A"));
+    let (b, _, _) = load("b.so", &with_data("B"));
+    assert!(
+        a.manifest().memory_image.is_some(),
+        "the module should have an image"
+    );
+    let plain = module(
+        r#"(module (memory 2)
+             (func (export "get") (param i32) (result i32) (i32.load8_u (local.get 0)))
+             (func (export "set") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))"#,
+    );
+    let get = |i: &sowa_runtime::Instance, at: i32| {
+        i.get_func("get").unwrap().call(&[Val::I32(at)]).unwrap()[0]
+            .i32()
+            .unwrap()
+    };
+    let set = |i: &sowa_runtime::Instance, at: i32, v: i32| {
+        i.get_func("set")
+            .unwrap()
+            .call(&[Val::I32(at), Val::I32(v)])
+            .unwrap();
+    };
+    for round in 0..20 {
+        for (m, want) in [(&a, b'A'), (&b, b'B'), (&a, b'A'), (&plain, 0)] {
+            let store = Store::default();
+            let i = Linker::new().instantiate(&store, m).unwrap();
+            assert_eq!(get(&i, 70000), want as i32, "round {round}");
+            assert_eq!(get(&i, 100), 0, "round {round}");
+            set(&i, 70000, 0x5a);
+            set(&i, 100, 0x5a);
+            assert_eq!(get(&i, 70000), 0x5a);
+        }
+    }
+    assert_eq!(
+        std::fs::read(&a_path).unwrap(),
+        a_bytes,
+        "an instance wrote to the file"
+    );
+}

@@ -4,7 +4,7 @@
 use super::{Extern, Instance, InstanceData};
 use crate::func::{FuncKind, VMFuncRef};
 use crate::global::{read_cell, write_cell};
-use crate::memory::MemoryData;
+use crate::memory::{ImageSource, MemoryData};
 use crate::module::Module;
 use crate::store::Store;
 use crate::table::TableData;
@@ -230,8 +230,19 @@ impl Instance {
         }
 
         // Defined memories.
-        for ty in &m.memories {
-            let md = MemoryData::new(*ty, store.inner.limits.max_memory_pages)
+        for (i, ty) in m.memories.iter().enumerate() {
+            // Memory 0's image, when the module has one (only if memory 0 is defined).
+            let image = match (i, &m.memory_image, mi.artifact.memory_image()) {
+                (0, Some(img), Some((file, file_offset))) => Some(ImageSource {
+                    module: mi.id,
+                    file,
+                    file_offset,
+                    offset: img.offset,
+                    len: img.len,
+                }),
+                _ => None,
+            };
+            let md = MemoryData::new(*ty, store.inner.limits.max_memory_pages, image)
                 .map_err(|e| InstantiateError::Resource(e.to_string()))?;
             inst.memories
                 .push(store.inner.keep(md, |o| &mut o.memories));
@@ -301,6 +312,12 @@ impl Instance {
         }
         for (i, seg) in m.data.iter().enumerate() {
             if let SegmentMode::Active { index, offset } = &seg.mode {
+                if *index == 0 && m.memory_image.is_some() {
+                    // Already in place: this module's own memory 0 was created from its image,
+                    // which holds every active segment of that memory.
+                    inst.dropped_data[i] = true;
+                    continue;
+                }
                 let off = eval(inst, offset, ValType::I32).i32().unwrap_or(0) as u32 as usize;
                 let bytes = mi.artifact.data(seg);
                 // SAFETY: memories live in the store; no wasm runs concurrently.

@@ -11,6 +11,17 @@ use sowa_targets::MemoryType;
 /// (up to 4 GiB - 1) added to any index still lands in the reservation.
 const RESERVATION: usize = 8 << 30;
 
+/// A module's memory image (see `sowa_targets::artifact::MemoryImage`) to map into a new
+/// memory: where it is in the module's file and where it goes in memory.
+pub(crate) struct ImageSource<'a> {
+    /// The module's unique id: a memory reused by the same module already holds the image.
+    pub module: u64,
+    pub file: &'a std::fs::File,
+    pub file_offset: u64,
+    pub offset: u64,
+    pub len: u64,
+}
+
 /// The record compiled code reads (see `sowa_targets::vmctx::memory`).
 #[repr(C)]
 pub(crate) struct VMMemory {
@@ -24,6 +35,8 @@ pub(crate) struct MemoryData {
     pub ty: MemoryType,
     /// Largest size in pages allowed (declared maximum, 65536, and the embedder's limit).
     pub max_pages: u64,
+    /// The image mapped at creation, if any.
+    image: Option<pool::MappedImage>,
 }
 
 /// Why a memory could not be created.
@@ -38,35 +51,117 @@ pub enum MemoryError {
 }
 
 impl MemoryData {
-    /// Creates a memory of type `ty`, at most `limit_pages` pages.
-    pub fn new(ty: MemoryType, limit_pages: u64) -> Result<MemoryData, MemoryError> {
+    /// Creates a memory of type `ty`, at most `limit_pages` pages, with `image` mapped into it
+    /// (the caller then skips the data segments the image holds).
+    pub fn new(
+        ty: MemoryType,
+        limit_pages: u64,
+        image: Option<ImageSource<'_>>,
+    ) -> Result<MemoryData, MemoryError> {
         let max_pages = ty.max.unwrap_or(65536).min(65536).min(limit_pages);
         if ty.min > max_pages {
             return Err(MemoryError::TooLarge(ty.min, max_pages));
         }
         let want = (ty.min * WASM_PAGE_SIZE) as usize;
-        let (base, open) = match pool::take(want) {
-            Some(slot) => (slot.base, slot.open),
-            None => (reserve()?, 0),
+        let slot = match pool::take(want, image.as_ref().map(|i| i.module)) {
+            Some(slot) => slot,
+            None => pool::Slot {
+                base: reserve()?,
+                open: 0,
+                image: None,
+            },
         };
         let mut m = MemoryData {
-            vm: VMMemory { base, length: 0 },
+            vm: VMMemory {
+                base: slot.base,
+                length: slot.open as u64,
+            },
             ty,
             max_pages,
+            image: None,
         };
-        // Open exactly the initial size: more than that must fault, as a guard page would.
-        let ok = if open > want {
-            // SAFETY: the range lies in our reservation, past the initial size.
-            unsafe { libc::mprotect(base.add(want).cast(), open - want, libc::PROT_NONE) == 0 }
-        } else {
-            m.vm.length = open as u64;
-            m.grow(ty.min - open as u64 / WASM_PAGE_SIZE).is_some()
-        };
-        m.vm.length = want as u64;
-        if !ok {
-            return Err(MemoryError::Reserve(std::io::Error::last_os_error()));
+        let fail = || MemoryError::Reserve(std::io::Error::last_os_error());
+        let wanted = image.as_ref().map(|i| pool::MappedImage {
+            module: i.module,
+            offset: i.offset as usize,
+            len: i.len as usize,
+        });
+        if let Some(old) = slot.image.filter(|o| Some(*o) != wanted) {
+            // Another module's pages: put zeroes back, open only where the memory is open.
+            m.unmap_image(old).ok_or_else(fail)?;
         }
+        // Open exactly the initial size: more than that must fault, as a guard page would.
+        if slot.open > want {
+            // SAFETY: the range lies in our reservation, past the initial size.
+            let r = unsafe {
+                libc::mprotect(
+                    slot.base.add(want).cast(),
+                    slot.open - want,
+                    libc::PROT_NONE,
+                )
+            };
+            if r != 0 {
+                return Err(fail());
+            }
+            m.vm.length = want as u64;
+        } else {
+            m.grow(ty.min - m.pages()).ok_or_else(fail)?;
+        }
+        if let Some(img) = image {
+            if slot.image != wanted {
+                // SAFETY: the target lies in our reservation within the initial size (checked
+                // at load), replacing pages nothing refers to; the file stays mapped, privately,
+                // so writes go to copies and never to the file.
+                let r = unsafe {
+                    libc::mmap(
+                        slot.base.add(img.offset as usize).cast(),
+                        img.len as usize,
+                        libc::PROT_READ | libc::PROT_WRITE,
+                        libc::MAP_PRIVATE | libc::MAP_FIXED,
+                        std::os::fd::AsRawFd::as_raw_fd(img.file),
+                        img.file_offset as libc::off_t,
+                    )
+                };
+                if r == libc::MAP_FAILED {
+                    return Err(fail());
+                }
+            }
+        }
+        m.image = wanted;
         Ok(m)
+    }
+
+    /// Replaces a mapped image with fresh anonymous pages, accessible only within the open size.
+    fn unmap_image(&mut self, img: pool::MappedImage) -> Option<()> {
+        // SAFETY: the image range lies in our reservation; nothing refers to its pages.
+        let r = unsafe {
+            libc::mmap(
+                self.vm.base.add(img.offset).cast(),
+                img.len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return None;
+        }
+        let open_end = (img.offset + img.len).min(self.vm.length as usize);
+        if open_end > img.offset {
+            // SAFETY: as above, the part of the range below the open size.
+            let r = unsafe {
+                libc::mprotect(
+                    self.vm.base.add(img.offset).cast(),
+                    open_end - img.offset,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                )
+            };
+            if r != 0 {
+                return None;
+            }
+        }
+        Some(())
     }
 
     /// Current size in pages.
@@ -135,6 +230,7 @@ impl Drop for MemoryData {
         let slot = pool::Slot {
             base: self.vm.base,
             open: self.vm.length as usize,
+            image: self.image,
         };
         if !pool::give(slot) {
             // SAFETY: releasing exactly our reservation, which nothing refers to any more.
@@ -155,7 +251,7 @@ pub struct Memory {
 impl Memory {
     /// Creates a host memory of type `ty` in `store`.
     pub fn new(store: &crate::Store, ty: MemoryType) -> Result<Memory, MemoryError> {
-        let m = MemoryData::new(ty, store.inner.limits.max_memory_pages)?;
+        let m = MemoryData::new(ty, store.inner.limits.max_memory_pages, None)?;
         Ok(Memory {
             _store: store.inner.clone(),
             ptr: store.inner.keep(m, |o| &mut o.memories),

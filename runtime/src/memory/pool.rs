@@ -2,20 +2,31 @@
 //!
 //! Reserving 8 GiB and opening its first pages costs two system calls, and releasing it a third
 //! that tears down page tables: together most of an instantiation. So a released memory is
-//! not unmapped: its pages are dropped (`MADV_DONTNEED`, after which they read as zero, as a
-//! fresh memory must) and the reservation is kept, still open up to the size it had, for the
-//! next memory to take. A server creating an instance per request then makes no memory system
-//! call at all when instances keep the same size.
+//! not unmapped: its pages are dropped (`MADV_DONTNEED`: anonymous pages read as zero again,
+//! and pages of a memory image mapped from a module's file read as the file again) and the
+//! reservation is kept, still open up to the size it had, for the next memory to take. A server
+//! creating an instance per request then makes no memory system call at all when instances of
+//! one module keep the same size.
 
 use std::sync::Mutex;
 
 /// Reservations kept for reuse, at most; each holds address space, not memory.
 const MAX_KEPT: usize = 64;
 
-/// A reservation and how many bytes at its start are readable and writable.
+/// A memory image mapped in a reservation: the module's id, and where it lies.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct MappedImage {
+    pub module: u64,
+    pub offset: usize,
+    pub len: usize,
+}
+
+/// A reservation, how many bytes at its start are readable and writable, and the image mapped
+/// in it, if any.
 pub(super) struct Slot {
     pub base: *mut u8,
     pub open: usize,
+    pub image: Option<MappedImage>,
 }
 
 // SAFETY: a Slot is an address range no one else refers to; moving it between threads is fine.
@@ -23,12 +34,15 @@ unsafe impl Send for Slot {}
 
 static KEPT: Mutex<Vec<Slot>> = Mutex::new(Vec::new());
 
-/// A kept reservation, preferring one already open to exactly `open` bytes.
-pub(super) fn take(open: usize) -> Option<Slot> {
+/// A kept reservation: best one that already holds `image` and is open to `open` bytes, then
+/// one open to `open` bytes, then any.
+pub(super) fn take(open: usize, image: Option<u64>) -> Option<Slot> {
     let mut kept = KEPT.lock().ok()?;
+    let same_image = |s: &Slot| s.image.map(|i| i.module) == image;
     let i = kept
         .iter()
-        .rposition(|s| s.open == open)
+        .rposition(|s| s.open == open && same_image(s))
+        .or_else(|| kept.iter().rposition(|s| s.open == open))
         .or_else(|| kept.len().checked_sub(1))?;
     Some(kept.swap_remove(i))
 }
