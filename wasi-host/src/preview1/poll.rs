@@ -53,7 +53,7 @@ pub fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Re
         sin,
         n.checked_mul(abi::SUBSCRIPTION_SIZE).ok_or(errno::FAULT)?,
     )?;
-    mem.slice(sout, n * abi::EVENT_SIZE)?;
+    mem.slice(sout, n.checked_mul(abi::EVENT_SIZE).ok_or(errno::FAULT)?)?;
     let start = now(libc::CLOCK_MONOTONIC)?;
 
     let mut events = Vec::new();
