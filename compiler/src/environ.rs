@@ -47,8 +47,7 @@ impl Proposals {
         multi_memory: false,
     };
 
-    /// The validator features: WebAssembly 2.0 (which includes SIMD, translated or refused per
-    /// instruction) plus the enabled proposals.
+    /// The validator features: WebAssembly 2.0 (SIMD included) plus the enabled proposals.
     pub fn features(self) -> WasmFeatures {
         let mut f = WasmFeatures::WASM2;
         f.set(WasmFeatures::EXTENDED_CONST, self.extended_const);

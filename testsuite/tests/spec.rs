@@ -1,4 +1,5 @@
-//! The official wasm-v2 spec suite must pass completely: no failures, no skips.
+//! The official spec suite must pass completely, wasm-v2 and each proposal sowa implements:
+//! no failures, no skips.
 
 use sowa_testsuite::spec;
 
@@ -37,4 +38,9 @@ fn extended_const() {
 #[test]
 fn multi_memory() {
     run_set("proposals/multi-memory");
+}
+
+#[test]
+fn simd() {
+    run_set("proposals/simd");
 }

@@ -43,14 +43,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.vmctx_load(types::I64, off, true)
     }
 
-    fn heap_flags() -> MemFlagsData {
+    pub(super) fn heap_flags() -> MemFlagsData {
         MemFlagsData::new()
             .with_endianness(cranelift_codegen::ir::Endianness::Little)
             .with_trap_code(Some(trap_code(TrapKind::MemoryOutOfBounds)))
     }
 
     /// The native address of `index + memarg.offset`, and the static offset left to fold.
-    fn heap_addr(&mut self, memarg: &MemArg, index: Value) -> (Value, i32) {
+    pub(super) fn heap_addr(&mut self, memarg: &MemArg, index: Value) -> (Value, i32) {
         let wasmparser::MemArgTarget::Memory(mem) = memarg.target else {
             unreachable!("GC arrays are not enabled")
         };

@@ -2,13 +2,14 @@
 //!
 //! The translator keeps the wasm operand stack as a stack of SSA values and the control stack as
 //! [`Frame`]s whose exits are Cranelift blocks with parameters. The operators are split the way the
-//! spec groups them: [`control`], [`numeric`], [`memory`], [`calls`] (calls, tables, references)
-//! and [`variables`] (locals and globals).
+//! spec groups them: [`control`], [`numeric`], [`memory`], [`calls`] (calls, tables, references),
+//! [`variables`] (locals and globals) and [`simd`] (the `v128` operators).
 
 mod calls;
 mod control;
 mod memory;
 mod numeric;
+mod simd;
 mod variables;
 
 use crate::environ::PendingBody;
@@ -246,6 +247,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.translate_memory(op)?
             || self.translate_call(op)?
             || self.translate_numeric(op)?
+            || self.translate_simd(op)?
         {
             Ok(())
         } else {

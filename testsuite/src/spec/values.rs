@@ -1,7 +1,7 @@
 //! Converting script arguments to values and matching results against expectations.
 
 use sowa_runtime::Val;
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
 /// The value of a script argument.
@@ -44,6 +44,39 @@ fn f64_matches(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
     }
 }
 
+/// Whether the lanes of `v` match `p`, lane by lane (NaN patterns per float lane).
+fn v128_matches(p: &V128Pattern, v: u128) -> bool {
+    let b = v.to_le_bytes();
+    let lane = |i: usize, n: usize| {
+        let mut x = [0u8; 8];
+        x[..n].copy_from_slice(&b[i * n..i * n + n]);
+        u64::from_le_bytes(x)
+    };
+    match p {
+        V128Pattern::I8x16(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, w)| lane(i, 1) as u8 == *w as u8),
+        V128Pattern::I16x8(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, w)| lane(i, 2) as u16 == *w as u16),
+        V128Pattern::I32x4(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, w)| lane(i, 4) as u32 == *w as u32),
+        V128Pattern::I64x2(w) => w.iter().enumerate().all(|(i, w)| lane(i, 8) == *w as u64),
+        V128Pattern::F32x4(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, w)| f32_matches(w, lane(i, 4) as u32)),
+        V128Pattern::F64x2(w) => w
+            .iter()
+            .enumerate()
+            .all(|(i, w)| f64_matches(w, lane(i, 8))),
+    }
+}
+
 fn core_matches(want: &WastRetCore<'_>, got: &Val) -> Result<bool, String> {
     Ok(match (want, got) {
         (WastRetCore::I32(w), Val::I32(g)) => w == g,
@@ -63,7 +96,7 @@ fn core_matches(want: &WastRetCore<'_>, got: &Val) -> Result<bool, String> {
             }
             false
         }
-        (WastRetCore::V128(_), _) => return Err("v128 results".into()),
+        (WastRetCore::V128(p), Val::V128(g)) => v128_matches(p, *g),
         _ => false,
     })
 }
