@@ -17,6 +17,9 @@ pub struct Module {
 }
 
 pub(crate) struct ModuleInner {
+    /// Dropped first (fields drop in order): the text leaves the trap registry before it is
+    /// unmapped with the artifact.
+    _registration: CodeRegistration,
     /// Unique for the life of the process (never reused, unlike an address).
     pub id: u64,
     pub artifact: Artifact,
@@ -28,7 +31,6 @@ pub(crate) struct ModuleInner {
     pub entry_trampolines: Vec<usize>,
     /// Host bridge address per module type index (0 where none).
     pub host_bridges: Vec<usize>,
-    _registration: CodeRegistration,
 }
 
 impl Module {

@@ -294,3 +294,32 @@ fn memory_images_are_private_and_restored_for_every_instance() {
         "an instance wrote to the file"
     );
 }
+
+#[test]
+fn traps_stay_traps_while_other_threads_load_and_drop_modules() {
+    // Code of a dropped module is unmapped and its address soon reused by another module's:
+    // whichever order threads load, drop and trap in, every trap must come back as a value
+    // (a lost registration would let the fault kill the process instead).
+    let so = sowa_compiler::compile(
+        &wat::parse_str(r#"(module (func (export "boom") unreachable))"#).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let so = so.clone();
+            std::thread::spawn(move || {
+                for _ in 0..300 {
+                    let m = Module::from_bytes(&so).unwrap();
+                    let store = Store::default();
+                    let i = Linker::new().instantiate(&store, &m).unwrap();
+                    let err = i.get_func("boom").unwrap().call(&[]).unwrap_err();
+                    assert_eq!(err.kind(), Some(TrapKind::Unreachable));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}

@@ -18,25 +18,30 @@ pub(crate) struct CodeInfo {
 static REGISTRY: RwLock<BTreeMap<usize, Arc<CodeInfo>>> = RwLock::new(BTreeMap::new());
 
 /// Keeps a text registered while alive.
-pub(crate) struct CodeRegistration(usize);
+pub(crate) struct CodeRegistration(Arc<CodeInfo>);
 
 impl Drop for CodeRegistration {
     fn drop(&mut self) {
-        REGISTRY
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.0);
+        let mut map = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
+        // Only our own entry: once our text is unmapped, another module's may be mapped at the
+        // same address and registered under the same key, and must stay registered.
+        if map
+            .get(&self.0.start)
+            .is_some_and(|i| Arc::ptr_eq(i, &self.0))
+        {
+            map.remove(&self.0.start);
+        }
     }
 }
 
 /// Registers a module's text.
 pub(crate) fn register_code(info: CodeInfo) -> CodeRegistration {
-    let start = info.start;
+    let info = Arc::new(info);
     REGISTRY
         .write()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(start, Arc::new(info));
-    CodeRegistration(start)
+        .insert(info.start, info.clone());
+    CodeRegistration(info)
 }
 
 /// The registered text containing `pc`, if any.
