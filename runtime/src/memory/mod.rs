@@ -78,7 +78,8 @@ impl MemoryData {
             },
             ty,
             max_pages,
-            image: None,
+            // What the reservation holds, so that an early return hands it back truthfully.
+            image: slot.image,
         };
         let fail = || MemoryError::Reserve(std::io::Error::last_os_error());
         let wanted = image.as_ref().map(|i| pool::MappedImage {
@@ -89,6 +90,7 @@ impl MemoryData {
         if let Some(old) = slot.image.filter(|o| Some(*o) != wanted) {
             // Another module's pages: put zeroes back, open only where the memory is open.
             m.unmap_image(old).ok_or_else(fail)?;
+            m.image = None;
         }
         // Open exactly the initial size: more than that must fault, as a guard page would.
         if slot.open > want {
