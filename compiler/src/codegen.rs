@@ -176,7 +176,7 @@ pub fn compile_bodies(
                     allocs = a;
                     compile_one(isa, &mut ctx, &name, default_loc)
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(e.in_function(|| name.clone())),
             };
             let failed = r.is_err();
             results.lock().unwrap()[i] = Some(r);

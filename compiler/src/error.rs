@@ -4,10 +4,12 @@
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
     /// The input is not valid WebAssembly.
-    #[error("invalid wasm at offset {offset:#x}: {message}")]
+    #[error("invalid wasm at offset {offset:#x}{}: {message}", func_suffix(.func))]
     Invalid {
         /// Byte offset of the problem in the input.
         offset: u64,
+        /// The function it is in, if any.
+        func: Option<String>,
         /// What the validator said.
         message: String,
     },
@@ -45,8 +47,23 @@ impl From<wasmparser::BinaryReaderError> for CompileError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
         CompileError::Invalid {
             offset: e.offset(),
+            func: None,
             message: e.message().to_string(),
         }
+    }
+}
+
+impl CompileError {
+    /// The same error, placed in function `name` if it does not say where yet.
+    pub fn in_function(mut self, name: impl FnOnce() -> String) -> Self {
+        if let CompileError::Invalid { func, .. } | CompileError::Unsupported { func, .. } =
+            &mut self
+        {
+            if func.is_none() {
+                *func = Some(name());
+            }
+        }
+        self
     }
 }
 

@@ -110,15 +110,24 @@ fn both_targets_and_all_opt_levels_compile() {
 }
 
 #[test]
-fn unsupported_features_name_the_function_and_offset() {
-    // A SIMD instruction: valid wasm that this version does not compile yet.
-    let wasm = wat::parse_str(
-        r#"(module (func $uses_simd (result i32)
-             (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))"#,
-    )
-    .unwrap();
-    let err = sowa_compiler::compile(&wasm, &Default::default()).unwrap_err();
+fn invalid_bodies_name_the_function_and_offset() {
+    // A tail call with the tail-call proposal turned off: invalid for that compile, and the
+    // error says where, down to the function.
+    let wasm =
+        wat::parse_str(r#"(module (func $f) (func $uses_tail_call (return_call $f)))"#).unwrap();
+    let options = sowa_compiler::Options {
+        proposals: sowa_compiler::Proposals::NONE,
+        ..Default::default()
+    };
+    let err = sowa_compiler::compile(&wasm, &options).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.starts_with("unsupported at offset 0x"), "{msg}");
-    assert!(msg.contains("in function 'uses_simd'"), "{msg}");
+    assert!(msg.starts_with("invalid wasm at offset 0x"), "{msg}");
+    assert!(msg.contains("in function 'uses_tail_call'"), "{msg}");
+    // A type error in a body, with every proposal on.
+    let wasm = wat::parse_str(r#"(module (func $bad (result i32) (i64.const 1)))"#).unwrap();
+    let msg = sowa_compiler::compile(&wasm, &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.starts_with("invalid wasm at offset 0x"), "{msg}");
+    assert!(msg.contains("in function 'bad'"), "{msg}");
 }
