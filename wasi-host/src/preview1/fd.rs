@@ -9,7 +9,7 @@ use crate::guest::GuestMemory;
 use crate::WasiCtx;
 
 /// Retries a system call interrupted by a signal.
-fn retry(mut f: impl FnMut() -> isize) -> Result<usize, Errno> {
+pub(super) fn retry(mut f: impl FnMut() -> isize) -> Result<usize, Errno> {
     loop {
         let r = f();
         if r < 0 && errno::last() == errno::INTR {

@@ -148,6 +148,12 @@ fn open_path(dfd: i32, p: &[u8], follow: bool) -> Result<OwnedFd, Errno> {
     sandbox::open(dfd, p, libc::O_PATH, 0, follow)
 }
 
+/// The `/proc/self/fd` name of `f`: how calls that take no descriptor (`utimensat`,
+/// `linkat` following links) reach exactly the file an `O_PATH` descriptor holds.
+fn proc_path(f: &OwnedFd) -> std::ffi::CString {
+    std::ffi::CString::new(format!("/proc/self/fd/{}", f.as_raw_fd())).expect("no NUL in a number")
+}
+
 /// `path_filestat_get(fd, flags, path, path_len, buf: *filestat)`
 pub fn path_filestat_get(
     ctx: &mut WasiCtx,
@@ -170,11 +176,10 @@ pub fn path_filestat_set_times(
     let p = path(mem, a.u32(2), a.u32(3))?;
     let ts = timespecs(a.u64(4), a.u64(5), a.u32(6) as u16)?;
     if a.u32(1) & LOOKUP_SYMLINK_FOLLOW != 0 {
-        // The target, found beneath the directory; an O_PATH descriptor cannot be given to
-        // futimens, but its /proc/self/fd entry names exactly that file.
+        // The target, found beneath the directory (an O_PATH descriptor cannot be given to
+        // futimens).
         let f = open_path(dfd, &p, true)?;
-        let proc = std::ffi::CString::new(format!("/proc/self/fd/{}", f.as_raw_fd()))
-            .expect("no NUL in a number");
+        let proc = proc_path(&f);
         // SAFETY: a C string and two valid timespecs.
         errno::check(unsafe { libc::utimensat(libc::AT_FDCWD, proc.as_ptr(), ts.as_ptr(), 0) })
             .map(drop)
@@ -201,8 +206,7 @@ pub fn path_link(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Resu
     let (npd, nname) = sandbox::parent(ndfd, &path(mem, a.u32(5), a.u32(6))?)?;
     if a.u32(1) & LOOKUP_SYMLINK_FOLLOW != 0 {
         let f = open_path(odfd, &old, true)?;
-        let proc = std::ffi::CString::new(format!("/proc/self/fd/{}", f.as_raw_fd()))
-            .expect("no NUL in a number");
+        let proc = proc_path(&f);
         // SAFETY: C strings and open directories.
         errno::check(unsafe {
             libc::linkat(

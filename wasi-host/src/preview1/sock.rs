@@ -1,6 +1,7 @@
 //! Sockets: `sock_accept` on a listener preopened with `--tcplisten`, and `sock_recv`,
 //! `sock_send`, `sock_shutdown` on the connections it returns.
 
+use super::fd::retry;
 use super::Args;
 use crate::abi::{fdflags, rights};
 use crate::errno::{self, Errno, INVAL, NOTSOCK};
@@ -30,14 +31,10 @@ pub fn sock_accept(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Re
     if flags & fdflags::NONBLOCK != 0 {
         f |= libc::SOCK_NONBLOCK;
     }
-    let conn = loop {
-        // SAFETY: accept4 with null address pointers writes nothing.
-        let r = unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), f) };
-        if r < 0 && errno::last() == errno::INTR {
-            continue;
-        }
-        break errno::check(r)?;
-    };
+    // SAFETY: accept4 with null address pointers writes nothing.
+    let conn = retry(|| unsafe {
+        libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), f) as isize
+    })? as i32;
     // SAFETY: accept4 just returned this descriptor to us.
     let conn = unsafe { OwnedFd::from_raw_fd(conn) };
     let n = ctx
@@ -65,14 +62,8 @@ pub fn sock_recv(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Resu
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_iov = iov.as_mut_ptr();
     msg.msg_iovlen = iov.len().min(1024) as _;
-    let n = loop {
-        // SAFETY: the iovecs lie inside linear memory (checked), untouched meanwhile.
-        let r = unsafe { libc::recvmsg(fd, &mut msg, flags) };
-        if r < 0 && errno::last() == errno::INTR {
-            continue;
-        }
-        break errno::check(r)?;
-    };
+    // SAFETY: the iovecs lie inside linear memory (checked), untouched meanwhile.
+    let n = retry(|| unsafe { libc::recvmsg(fd, &mut msg, flags) })?;
     mem.write_u32(a.u32(4), n as u32)?;
     let truncated: u16 = if msg.msg_flags & libc::MSG_TRUNC != 0 {
         1
@@ -93,14 +84,8 @@ pub fn sock_send(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Resu
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_iov = iov.as_mut_ptr();
     msg.msg_iovlen = iov.len().min(1024) as _;
-    let n = loop {
-        // SAFETY: as in sock_recv; a closed peer is EPIPE, not a signal.
-        let r = unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) };
-        if r < 0 && errno::last() == errno::INTR {
-            continue;
-        }
-        break errno::check(r)?;
-    };
+    // SAFETY: as in sock_recv; a closed peer is EPIPE, not a signal.
+    let n = retry(|| unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) })?;
     mem.write_u32(a.u32(4), n as u32)
 }
 
