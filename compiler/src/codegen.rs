@@ -56,17 +56,8 @@ pub fn isa(arch: Arch, opt: OptLevel) -> Result<OwnedTargetIsa> {
         )
         .map_err(|e| cfg(&e))?;
     let mut b = cranelift_codegen::isa::lookup_by_name(arch.triple()).map_err(|e| cfg(&e))?;
-    if arch == Arch::X86_64 {
-        // Baseline x86-64-v2: rounding instructions without libcalls, popcnt in hardware.
-        for f in [
-            "has_sse3",
-            "has_ssse3",
-            "has_sse41",
-            "has_sse42",
-            "has_popcnt",
-        ] {
-            b.enable(f).map_err(|e| cfg(&e))?;
-        }
+    for (setting, _) in arch.baseline_features() {
+        b.enable(setting).map_err(|e| cfg(&e))?;
     }
     b.finish(settings::Flags::new(flags)).map_err(|e| cfg(&e))
 }
@@ -162,7 +153,7 @@ pub fn compile_bodies(
             let name = env.manifest.func_name(index);
             ctx.clear();
             ctx.func.signature = translate::wasm_signature(
-                &env.manifest.types[env.manifest.func_types[index as usize] as usize],
+                &env.manifest.info.types[env.manifest.func_types[index as usize] as usize],
             );
             ctx.func.name = ir::UserFuncName::user(0, index);
             let r = match translate::translate_function(

@@ -19,7 +19,7 @@ use object::write::elf::{FileHeader, ProgramHeader, SectionHeader, Sym, Writer};
 use object::write::StringId;
 use object::Endianness;
 use sowa_targets::artifact::{
-    ManifestHeader, DATA_SECTION, MANIFEST_SECTION, MANIFEST_SYMBOL, TEXT_SYMBOL,
+    EncodedManifest, ManifestHeader, DATA_SECTION, MANIFEST_SECTION, MANIFEST_SYMBOL, TEXT_SYMBOL,
 };
 use sowa_targets::Arch;
 
@@ -39,8 +39,8 @@ pub struct ElfInput<'a> {
     pub arch: Arch,
     /// Machine code.
     pub text: &'a [u8],
-    /// Encoded manifest (without header).
-    pub manifest: &'a [u8],
+    /// The manifest's core and tables (the header is written here).
+    pub manifest: &'a EncodedManifest,
     /// Data segment bytes, each to be placed at the page-aligned offset given.
     pub data: &'a [(u64, &'a [u8])],
     /// Total length of the data section.
@@ -92,7 +92,8 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
         value: u64,
         size: u64,
     }
-    let manifest_total = ManifestHeader::SIZE + input.manifest.len();
+    let manifest_body = input.manifest.body();
+    let manifest_total = ManifestHeader::SIZE + manifest_body.len();
     let mut dynsyms: Vec<(String, u8, bool, u64, u64)> = vec![
         (
             MANIFEST_SYMBOL.into(),
@@ -231,15 +232,16 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
     let mut header = ManifestHeader {
         format_version: sowa_targets::FORMAT_VERSION,
         arch: input.arch as u32,
-        manifest_len: input.manifest.len() as u64,
+        core_len: input.manifest.core.len() as u64,
         data_offset: data_offset as u64,
         data_len: input.data_len,
         text_len: input.text.len() as u64,
         digest: [0; 32],
+        tables: input.manifest.directory(),
     };
-    header.digest = header.compute_digest(input.manifest);
+    header.digest = header.compute_digest(&input.manifest.core);
     w.write(&header.to_bytes());
-    w.write(input.manifest);
+    w.write(&manifest_body);
 
     w.pad_until(text_offset);
     w.write(input.text);

@@ -5,8 +5,8 @@
 
 use crate::error::{unsupported, Result};
 use sowa_targets::artifact::{
-    ConstExpr, ConstOp, DataSegment, ElementSegment, Export, ExternKind, GlobalDef, Import,
-    ImportKind, Manifest, SegmentMode, TableDef,
+    ConstExpr, ConstOp, DataSegment, ElemItems, ElementSegment, Export, ExternKind, GlobalDef,
+    Import, ImportKind, Manifest, SegmentMode, TableDef,
 };
 use sowa_targets::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
 use wasmparser::{
@@ -120,7 +120,7 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                                     .iter()
                                     .map(|t| val_type(*t, 0))
                                     .collect::<Result<_>>()?;
-                                m.types.push(FuncType { params, results });
+                                m.info.types.push(FuncType { params, results });
                             }
                             _ => return Err(unsupported(0, "non-function types (GC proposal)")),
                         }
@@ -149,7 +149,7 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                                 return Err(unsupported(offset, "tag imports (exceptions)"))
                             }
                         };
-                        m.imports.push(Import {
+                        m.info.imports.push(Import {
                             module: imp.module.to_string(),
                             name: imp.name.to_string(),
                             kind,
@@ -169,7 +169,7 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                         wasmparser::TableInit::RefNull => None,
                         wasmparser::TableInit::Expr(e) => Some(const_expr(&e)?),
                     };
-                    m.tables.push(TableDef {
+                    m.info.tables.push(TableDef {
                         ty: table_type(&t.ty, offset)?,
                         init,
                     });
@@ -178,13 +178,13 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
             Payload::MemorySection(r) => {
                 for mt in r.into_iter_with_offsets() {
                     let (offset, mt) = mt?;
-                    m.memories.push(memory_type(&mt, offset)?);
+                    m.info.memories.push(memory_type(&mt, offset)?);
                 }
             }
             Payload::GlobalSection(r) => {
                 for g in r.into_iter_with_offsets() {
                     let (offset, g) = g?;
-                    m.globals.push(GlobalDef {
+                    m.info.globals.push(GlobalDef {
                         ty: global_type(&g.ty, offset)?,
                         init: const_expr(&g.init_expr)?,
                     });
@@ -204,14 +204,14 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                             return Err(unsupported(offset, "tag exports (exceptions)"))
                         }
                     };
-                    m.exports.push(Export {
+                    m.info.exports.push(Export {
                         name: e.name.to_string(),
                         kind,
                         index: e.index,
                     });
                 }
             }
-            Payload::StartSection { func, .. } => m.start = Some(func),
+            Payload::StartSection { func, .. } => m.info.start = Some(func),
             Payload::ElementSection(r) => {
                 for e in r {
                     let e = e?;
@@ -228,11 +228,12 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                     };
                     let (ty, items) = match e.items {
                         wasmparser::ElementItems::Functions(r) => {
-                            let mut items = Vec::new();
+                            let start = m.elem_funcs.len() as u32;
                             for f in r {
-                                items.push(ConstExpr(vec![ConstOp::RefFunc(f?)]));
+                                m.elem_funcs.push(f?);
                             }
-                            (RefType::Func, items)
+                            let len = m.elem_funcs.len() as u32 - start;
+                            (RefType::Func, ElemItems::Funcs { start, len })
                         }
                         wasmparser::ElementItems::Expressions(rt, r) => {
                             let ty = ref_type(rt, e.range.start)?;
@@ -240,10 +241,10 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                             for x in r {
                                 items.push(const_expr(&x?)?);
                             }
-                            (ty, items)
+                            (ty, ElemItems::Exprs(items))
                         }
                     };
-                    m.elements.push(ElementSegment { mode, ty, items });
+                    m.info.elements.push(ElementSegment { mode, ty, items });
                 }
             }
             Payload::DataSection(r) => {

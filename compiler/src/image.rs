@@ -12,10 +12,10 @@ const MAX_IMAGE: u64 = 64 << 20;
 /// The image of memory 0 aligned to `page`: (offset in memory, bytes), or `None` when the
 /// module does not qualify. `data` holds each segment's bytes, in manifest order.
 pub fn build(manifest: &Manifest, data: &[&[u8]], page: u64) -> Option<(u64, Vec<u8>)> {
-    if manifest.num_imported_memories() != 0 {
+    if manifest.info.num_imported_memories() != 0 {
         return None;
     }
-    let mem = manifest.memories.first()?;
+    let mem = manifest.info.memories.first()?;
     if mem.memory64 || mem.shared {
         return None;
     }

@@ -18,7 +18,9 @@ pub use environ::Proposals;
 pub use error::CompileError;
 use error::Result;
 use sha2::{Digest, Sha256};
-use sowa_targets::artifact::{ExternKind, FunctionCode, ImportKind, MemoryImage, SegmentMode};
+use sowa_targets::artifact::{
+    ActiveData, ExternKind, FunctionCode, ImportKind, MemoryImage, SegmentMode,
+};
 use sowa_targets::vmctx::VMOffsets;
 use sowa_targets::Arch;
 use std::collections::BTreeSet;
@@ -58,12 +60,19 @@ pub fn wasm_hash(wasm: &[u8]) -> [u8; 32] {
 pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     let env = environ::parse(wasm, options.proposals)?;
     let mut manifest = env.manifest;
-    manifest.wasm_sha256 = wasm_hash(wasm);
+    manifest.info.wasm_sha256 = wasm_hash(wasm);
+    manifest.info.cpu_features = options
+        .arch
+        .baseline_features()
+        .iter()
+        .map(|(_, name)| name.to_string())
+        .collect();
     let isa = codegen::isa(options.arch, options.opt)?;
     let host_cc = codegen::host_call_conv(options.arch);
     let imported_funcs = manifest.num_imported_funcs();
 
     let mut global_types: Vec<_> = manifest
+        .info
         .imports
         .iter()
         .filter_map(|i| match &i.kind {
@@ -71,7 +80,7 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
             _ => None,
         })
         .collect();
-    global_types.extend(manifest.globals.iter().map(|g| g.ty.ty));
+    global_types.extend(manifest.info.globals.iter().map(|g| g.ty.ty));
     let tenv = translate::ModuleTranslationEnv {
         manifest: &manifest,
         offsets: VMOffsets::new(manifest.vm_counts()),
@@ -93,15 +102,18 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         .collect();
     for t in &entry_types {
         let f = trampolines::entry_trampoline(
-            &manifest.types[*t as usize],
+            &manifest.info.types[*t as usize],
             host_cc,
             isa.frontend_config(),
         );
         funcs.push(codegen::compile_stub(&*isa, f, "entry trampoline")?);
     }
     for t in &bridge_types {
-        let f =
-            trampolines::host_bridge(&manifest.types[*t as usize], host_cc, isa.frontend_config());
+        let f = trampolines::host_bridge(
+            &manifest.info.types[*t as usize],
+            host_cc,
+            isa.frontend_config(),
+        );
         funcs.push(codegen::compile_stub(&*isa, f, "host bridge")?);
     }
     let text = codegen::layout_text(options.arch, &funcs, imported_funcs)?;
@@ -110,11 +122,11 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         .map(|s| FunctionCode { body: *s })
         .collect();
     let mut stubs = text.spans[num_defined..].iter();
-    manifest.entry_trampolines = entry_types
+    manifest.info.entry_trampolines = entry_types
         .iter()
         .map(|t| (*t, *stubs.next().unwrap()))
         .collect();
-    manifest.host_bridges = bridge_types
+    manifest.info.host_bridges = bridge_types
         .iter()
         .map(|t| (*t, *stubs.next().unwrap()))
         .collect();
@@ -126,18 +138,25 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     let image = image::build(&manifest, &env.data, page);
     let mut data = Vec::new();
     let mut data_len = 0u64;
-    for (seg, bytes) in manifest.data.iter_mut().zip(&env.data) {
+    for (i, (seg, bytes)) in manifest.data.iter_mut().zip(&env.data).enumerate() {
         let in_image = image.is_some() && matches!(seg.mode, SegmentMode::Active { index: 0, .. });
         if in_image {
             seg.len = 0;
             continue;
+        }
+        if let SegmentMode::Active { index, offset } = &seg.mode {
+            manifest.info.active_data.push(ActiveData {
+                segment: i as u32,
+                memory: *index,
+                offset: offset.clone(),
+            });
         }
         seg.offset = data_len;
         data.push((data_len, *bytes));
         data_len = (data_len + bytes.len() as u64).next_multiple_of(page);
     }
     if let Some((offset, bytes)) = &image {
-        manifest.memory_image = Some(MemoryImage {
+        manifest.info.memory_image = Some(MemoryImage {
             offset: *offset,
             data_offset: data_len,
             len: bytes.len() as u64,
@@ -151,6 +170,7 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         (s.offset as u64, s.len as u64)
     };
     let exports: Vec<elf::FuncSymbol> = manifest
+        .info
         .exports
         .iter()
         .filter(|e| e.kind == ExternKind::Func && e.index >= imported_funcs)

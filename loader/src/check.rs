@@ -1,9 +1,12 @@
-//! Checks every index and span of a decoded manifest, so that the runtime can index without
-//! fear: a tampered file is refused here with a message, never trusted later.
+//! Checks every index and span of a decoded manifest core, so that the runtime can index it
+//! without fear: a tampered file is refused here with a message, never trusted later. The
+//! tables are only checked for their sizes here (their records are checked where they are
+//! used: see `sowa_targets::artifact::tables`), so this costs the same for any code size.
 
 use crate::LoadError;
 use sowa_targets::artifact::{
-    ConstExpr, ConstOp, ExternKind, ImportKind, Manifest, ManifestHeader, SegmentMode, Span,
+    ConstExpr, ConstOp, ElemItems, ExternKind, ImportKind, ManifestHeader, ModuleInfo, SegmentMode,
+    Span, TableId, Tables,
 };
 use sowa_targets::types::WASM_PAGE_SIZE;
 use sowa_targets::Arch;
@@ -16,17 +19,20 @@ fn span_ok(s: &Span, text_len: u64) -> bool {
     s.offset as u64 + s.len as u64 <= text_len
 }
 
-/// Checks the manifest against itself and the file's header and size.
-pub fn manifest(m: &Manifest, h: &ManifestHeader, _file_len: u64) -> Result<(), LoadError> {
+/// Checks the core against itself, the tables' sizes and the file's header.
+pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<(), LoadError> {
     let ntypes = m.types.len() as u32;
-    let nfuncs = m.func_types.len() as u32;
+    let nfuncs = m.num_funcs;
     let counts = m.vm_counts();
-    if m.func_types.iter().any(|t| *t >= ntypes) {
-        return Err(corrupt("function type index out of range"));
-    }
     let imported = m.num_imported_funcs();
-    if m.functions.len() as u32 != nfuncs.saturating_sub(imported) {
+    if t.count(TableId::FuncTypes) != nfuncs as usize
+        || t.count(TableId::Functions) != nfuncs.saturating_sub(imported) as usize
+        || imported > nfuncs
+    {
         return Err(corrupt("function count mismatch"));
+    }
+    if t.count(TableId::DataSegments) != m.num_data as usize {
+        return Err(corrupt("data segment count mismatch"));
     }
     for imp in &m.imports {
         if let ImportKind::Func(t) = imp.kind {
@@ -35,33 +41,10 @@ pub fn manifest(m: &Manifest, h: &ManifestHeader, _file_len: u64) -> Result<(), 
             }
         }
     }
-    if m.functions.iter().any(|f| !span_ok(&f.body, h.text_len)) {
-        return Err(corrupt("function code outside the text"));
-    }
     for (t, s) in m.entry_trampolines.iter().chain(&m.host_bridges) {
         if *t >= ntypes || !span_ok(s, h.text_len) {
             return Err(corrupt("trampoline out of range"));
         }
-    }
-    // Every defined function's type needs an entry trampoline, every imported one a bridge.
-    for (i, t) in m.func_types.iter().enumerate() {
-        let table = if (i as u32) < imported {
-            &m.host_bridges
-        } else {
-            &m.entry_trampolines
-        };
-        if !table.iter().any(|(tt, _)| tt == t) {
-            return Err(corrupt("missing trampoline"));
-        }
-    }
-    if m.trap_sites
-        .windows(2)
-        .any(|w| w[0].code_offset > w[1].code_offset)
-        || m.trap_sites
-            .iter()
-            .any(|t| t.code_offset as u64 >= h.text_len)
-    {
-        return Err(corrupt("trap table unsorted or outside the text"));
     }
     let check_expr = |e: &ConstExpr| -> Result<(), LoadError> {
         for op in &e.0 {
@@ -104,24 +87,27 @@ pub fn manifest(m: &Manifest, h: &ManifestHeader, _file_len: u64) -> Result<(), 
             }
             check_expr(offset)?;
         }
-        for item in &seg.items {
-            check_expr(item)?;
+        match &seg.items {
+            ElemItems::Funcs { start, len } => {
+                if start
+                    .checked_add(*len)
+                    .is_none_or(|e| e as usize > t.count(TableId::ElemFuncs))
+                {
+                    return Err(corrupt("element segment outside its table"));
+                }
+            }
+            ElemItems::Exprs(items) => {
+                for item in items {
+                    check_expr(item)?;
+                }
+            }
         }
     }
-    for seg in &m.data {
-        if let SegmentMode::Active { index, offset } = &seg.mode {
-            if *index >= counts.memories {
-                return Err(corrupt("data segment memory index"));
-            }
-            check_expr(offset)?;
+    for d in &m.active_data {
+        if d.segment >= m.num_data || d.memory >= counts.memories {
+            return Err(corrupt("data segment index"));
         }
-        if seg
-            .offset
-            .checked_add(seg.len)
-            .is_none_or(|e| e > h.data_len)
-        {
-            return Err(corrupt("data segment outside the data section"));
-        }
+        check_expr(&d.offset)?;
     }
     if let Some(img) = &m.memory_image {
         // The runtime maps it into memory 0 without further checks of its own: it must lie
@@ -146,45 +132,69 @@ pub fn manifest(m: &Manifest, h: &ManifestHeader, _file_len: u64) -> Result<(), 
             return Err(corrupt("memory image"));
         }
     }
-    if m.func_names.iter().any(|(i, _)| *i >= nfuncs.max(1)) {
-        return Err(corrupt("function name index out of range"));
-    }
     Ok(())
 }
 
-/// Checks that this CPU has what the code was compiled to use.
-pub fn cpu_features(m: &Manifest) -> Result<(), LoadError> {
+/// Checks that this CPU has the features the code was compiled to use (the manifest lists them:
+/// the target's baseline, see [`Arch::baseline_features`]).
+pub fn cpu_features(m: &ModuleInfo) -> Result<(), LoadError> {
+    let missing: Vec<&str> = m
+        .cpu_features
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !has_feature(f))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadError::CpuFeatures(missing.join(", ")))
+    }
+}
+
+/// Whether this CPU has `feature` (a name the compiler records); an unknown name is missing.
+fn has_feature(feature: &str) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        // The x86-64 baseline sowac compiles for (x86-64-v2).
-        let mut missing = Vec::new();
-        if !std::arch::is_x86_feature_detected!("sse4.2") {
-            missing.push("sse4.2");
-        }
-        if !std::arch::is_x86_feature_detected!("popcnt") {
-            missing.push("popcnt");
-        }
-        for f in &m.cpu_features {
-            let present = match f.as_str() {
-                "avx" => std::arch::is_x86_feature_detected!("avx"),
-                "avx2" => std::arch::is_x86_feature_detected!("avx2"),
-                "fma" => std::arch::is_x86_feature_detected!("fma"),
-                "bmi1" => std::arch::is_x86_feature_detected!("bmi1"),
-                "bmi2" => std::arch::is_x86_feature_detected!("bmi2"),
-                "lzcnt" => std::arch::is_x86_feature_detected!("lzcnt"),
-                _ => false,
-            };
-            if !present {
-                missing.push(f.as_str());
-            }
-        }
-        if !missing.is_empty() {
-            return Err(LoadError::CpuFeatures(missing.join(", ")));
+        match feature {
+            "sse3" => std::arch::is_x86_feature_detected!("sse3"),
+            "ssse3" => std::arch::is_x86_feature_detected!("ssse3"),
+            "sse4.1" => std::arch::is_x86_feature_detected!("sse4.1"),
+            "sse4.2" => std::arch::is_x86_feature_detected!("sse4.2"),
+            "popcnt" => std::arch::is_x86_feature_detected!("popcnt"),
+            "avx" => std::arch::is_x86_feature_detected!("avx"),
+            "avx2" => std::arch::is_x86_feature_detected!("avx2"),
+            "fma" => std::arch::is_x86_feature_detected!("fma"),
+            "bmi1" => std::arch::is_x86_feature_detected!("bmi1"),
+            "bmi2" => std::arch::is_x86_feature_detected!("bmi2"),
+            "lzcnt" => std::arch::is_x86_feature_detected!("lzcnt"),
+            _ => false,
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    if !m.cpu_features.is_empty() {
-        return Err(LoadError::CpuFeatures(m.cpu_features.join(", ")));
+    {
+        let _ = feature;
+        false
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_has_its_own_baseline_and_unknown_features_are_missing() {
+        let host = Arch::host().unwrap();
+        let mut m = ModuleInfo {
+            cpu_features: host
+                .baseline_features()
+                .iter()
+                .map(|(_, n)| n.to_string())
+                .collect(),
+            ..Default::default()
+        };
+        assert!(cpu_features(&m).is_ok());
+        m.cpu_features.push("quantum-entanglement".into());
+        let e = cpu_features(&m).unwrap_err().to_string();
+        assert!(e.contains("quantum-entanglement"), "{e}");
+    }
 }

@@ -41,16 +41,17 @@ pub enum LoadError {
 pub struct Layout {
     /// The decoded fixed header.
     pub header: ManifestHeader,
-    /// File offset of the encoded manifest (after the header).
-    pub manifest_offset: usize,
+    /// File range of the whole manifest: header, core and tables.
+    pub manifest_range: std::ops::Range<usize>,
     /// File offset of the text.
     pub text_offset: usize,
 }
 
 impl Layout {
-    /// The encoded manifest.
-    pub fn manifest_bytes<'a>(&self, file: &'a [u8]) -> &'a [u8] {
-        &file[self.manifest_offset..self.manifest_offset + self.header.manifest_len as usize]
+    /// The encoded core (after the header).
+    pub fn core_bytes<'a>(&self, file: &'a [u8]) -> &'a [u8] {
+        let start = self.manifest_range.start + ManifestHeader::SIZE;
+        &file[start..start + self.header.core_len as usize]
     }
 }
 
@@ -130,8 +131,8 @@ pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
             host,
         });
     }
-    let manifest_len = header_len
-        .checked_add(header.manifest_len)
+    let manifest_len = header
+        .total_len()
         .filter(|l| *l <= manifest_sym.st_size)
         .ok_or_else(|| LoadError::Corrupt("manifest length exceeds its symbol".into()))?;
     vaddr_to_offset(&elf, manifest_sym.st_value, manifest_len, false, file.len())
@@ -150,7 +151,7 @@ pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
     }
     Ok(Layout {
         header,
-        manifest_offset: hdr_off + ManifestHeader::SIZE,
+        manifest_range: hdr_off..hdr_off + manifest_len as usize,
         text_offset,
     })
 }

@@ -1,9 +1,11 @@
 //! Maps a sowa artifact (an ELF shared object written by `sowac`) and checks it, without `dlopen`.
 //!
 //! [`Artifact::open`] maps the file read-only, parses it with goblin, finds the manifest through the
-//! dynamic symbol table, checks magic, format version and target against this machine, checks
-//! every index and span of the manifest ([`check`]) and maps the text read+execute straight from
-//! the file, so code pages are shared between processes and nothing is rewritten.
+//! dynamic symbol table, checks magic, format version, target and the digest of the header and
+//! core, decodes the core and checks its indices ([`check`]), and maps the text read+execute
+//! straight from the file, so code pages are shared between processes and nothing is rewritten.
+//! The manifest's tables stay where they are in the mapping: nothing done here grows with the
+//! size of the module's code (see `sowa_targets::artifact`).
 
 mod check;
 mod elf;
@@ -11,7 +13,7 @@ mod text;
 
 pub use elf::LoadError;
 use memmap2::Mmap;
-use sowa_targets::artifact::{DataSegment, Manifest, ManifestHeader};
+use sowa_targets::artifact::{DataRecord, ManifestHeader, ModuleInfo, Tables};
 use sowa_targets::Arch;
 use std::fs::File;
 use std::path::Path;
@@ -23,7 +25,9 @@ pub struct Artifact {
     fd: File,
     file: Mmap,
     header: ManifestHeader,
-    manifest: Manifest,
+    /// Where the manifest (header, core, tables) lies in `file`.
+    manifest_range: std::ops::Range<usize>,
+    info: ModuleInfo,
     text: MappedText,
 }
 
@@ -51,28 +55,37 @@ impl Artifact {
         let map = unsafe { Mmap::map(file) }.map_err(|e| LoadError::Io(e.to_string()))?;
         let host = Arch::host().ok_or(LoadError::UnsupportedHost)?;
         let layout = elf::parse(&map, host)?;
-        let encoded = layout.manifest_bytes(&map);
-        if !layout.header.verify(encoded) {
+        let core = layout.core_bytes(&map);
+        if !layout.header.verify(core) {
             return Err(LoadError::Corrupt(
                 "manifest digest mismatch (the file is damaged or was modified)".into(),
             ));
         }
-        let manifest = Manifest::decode(encoded).map_err(|e| LoadError::Format(e.to_string()))?;
-        check::manifest(&manifest, &layout.header, map.len() as u64)?;
-        check::cpu_features(&manifest)?;
+        let info = ModuleInfo::decode(core).map_err(|e| LoadError::Format(e.to_string()))?;
+        let tables = Tables::new(&map[layout.manifest_range.clone()], &layout.header.tables)
+            .map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        check::manifest(&info, &tables, &layout.header)?;
+        check::cpu_features(&info)?;
         let text = MappedText::map(file, layout.text_offset, layout.header.text_len as usize)?;
         Ok(Artifact {
             fd,
             file: map,
             header: layout.header,
-            manifest,
+            manifest_range: layout.manifest_range,
+            info,
             text,
         })
     }
 
-    /// The manifest.
-    pub fn manifest(&self) -> &Manifest {
-        &self.manifest
+    /// What the module declares: types, imports, exports, memories, tables, globals, segments.
+    pub fn info(&self) -> &ModuleInfo {
+        &self.info
+    }
+
+    /// The manifest's tables, read in place from the mapping.
+    pub fn tables(&self) -> Tables<'_> {
+        Tables::new(&self.file[self.manifest_range.clone()], &self.header.tables)
+            .expect("the directory was checked at load")
     }
 
     /// The mapped code.
@@ -84,13 +97,19 @@ impl Artifact {
     /// from: the file and the image's offset in it (checked at load to be page-aligned, inside
     /// the data section and inside memory 0's initial size).
     pub fn memory_image(&self) -> Option<(&File, u64)> {
-        let img = self.manifest.memory_image.as_ref()?;
+        let img = self.info.memory_image.as_ref()?;
         Some((&self.fd, self.header.data_offset + img.data_offset))
     }
 
-    /// The bytes of a data segment (checked at load to lie within the file).
-    pub fn data(&self, seg: &DataSegment) -> &[u8] {
-        let start = (self.header.data_offset + seg.offset) as usize;
-        &self.file[start..start + seg.len as usize]
+    /// The bytes of a data segment, or `None` when its record points outside the data section
+    /// (a damaged table: records are checked when used, not at load).
+    pub fn data(&self, seg: &DataRecord) -> Option<&[u8]> {
+        let end = seg.offset.checked_add(seg.len)?;
+        if end > self.header.data_len {
+            return None;
+        }
+        let start = usize::try_from(self.header.data_offset + seg.offset).ok()?;
+        self.file
+            .get(start..start.checked_add(usize::try_from(seg.len).ok()?)?)
     }
 }

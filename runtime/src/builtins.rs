@@ -61,7 +61,8 @@ extern "C" fn memory_fill(vmctx: *mut u8, mem: u32, dst: u32, val: u32, len: u32
     if !in_bounds(dst, len, bytes.len() as u64) {
         return FAIL;
     }
-    bytes[dst as usize..(dst + len) as usize].fill(val as u8);
+    // In usize: `dst + len` may be 2^32 exactly, the end of a 4 GiB memory.
+    bytes[dst as usize..dst as usize + len as usize].fill(val as u8);
     OK
 }
 
@@ -100,11 +101,14 @@ extern "C" fn memory_init(
     len: u32,
 ) -> u32 {
     let i = inst(vmctx);
-    let seg = &i.module.inner.manifest.data[data as usize];
-    let bytes: &[u8] = if i.dropped_data[data as usize] {
-        &[]
-    } else {
-        i.module.inner.artifact.data(seg)
+    let mi = &i.module.inner;
+    let bytes: &[u8] = match mi.tables().data_segment(data) {
+        Some(r) if !i.data_dropped(data, r.active) => match mi.artifact.data(&r) {
+            Some(b) => b,
+            // A damaged record: the segment's bytes are not where it says.
+            None => return FAIL,
+        },
+        _ => &[],
     };
     // SAFETY: memories live in the store.
     let m = unsafe { &mut *i.memories[mem as usize] };
@@ -112,13 +116,14 @@ extern "C" fn memory_init(
     if !in_bounds(src, len, bytes.len() as u64) || !in_bounds(dst, len, mb.len() as u64) {
         return FAIL;
     }
-    mb[dst as usize..(dst + len) as usize]
-        .copy_from_slice(&bytes[src as usize..(src + len) as usize]);
+    // In usize: `dst + len` may be 2^32 exactly, the end of a 4 GiB memory.
+    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    mb[dst..dst + len].copy_from_slice(&bytes[src..src + len]);
     OK
 }
 
 extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
-    inst(vmctx).dropped_data[data as usize] = true;
+    inst(vmctx).drop_data(data);
 }
 
 extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u32) -> u32 {
@@ -136,7 +141,7 @@ extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: usize, len: 
     if !in_bounds(dst, len, t.len()) {
         return FAIL;
     }
-    t.elements[dst as usize..(dst + len) as usize].fill(val);
+    t.elements[dst as usize..dst as usize + len as usize].fill(val);
     OK
 }
 
@@ -173,7 +178,7 @@ extern "C" fn table_init(
     len: u32,
 ) -> u32 {
     let i = inst(vmctx);
-    let seg = &i.module.inner.manifest.elements[elem as usize];
+    let seg = &i.module.info().elements[elem as usize];
     let n = if i.dropped_elems[elem as usize] {
         0
     } else {
@@ -184,10 +189,11 @@ extern "C" fn table_init(
     if !in_bounds(src, len, n as u64) || !in_bounds(dst, len, t.len()) {
         return FAIL;
     }
-    let ty = sowa_targets::ValType::Ref(seg.ty);
     for k in 0..len as usize {
-        let v = crate::instance::eval_const(i, &seg.items[src as usize + k], ty);
-        t.elements[dst as usize + k] = v.to_raw() as usize;
+        match crate::instance::elem_item(i, seg, src as usize + k) {
+            Some(v) => t.elements[dst as usize + k] = v,
+            None => return FAIL,
+        }
     }
     OK
 }

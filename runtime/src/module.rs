@@ -3,7 +3,7 @@
 use crate::traps::{register_code, CodeInfo, CodeRegistration};
 use crate::types_registry;
 use sowa_loader::{Artifact, LoadError};
-use sowa_targets::artifact::{ExternKind, Manifest};
+use sowa_targets::artifact::{ExternKind, ModuleInfo, Tables};
 use sowa_targets::vmctx::VMOffsets;
 use std::path::Path;
 use std::sync::Arc;
@@ -23,7 +23,6 @@ pub(crate) struct ModuleInner {
     /// Unique for the life of the process (never reused, unlike an address).
     pub id: u64,
     pub artifact: Artifact,
-    pub manifest: Arc<Manifest>,
     pub offsets: VMOffsets,
     /// Canonical signature id of each module type.
     pub type_ids: Vec<u32>,
@@ -45,49 +44,52 @@ impl Module {
     }
 
     fn new(artifact: Artifact) -> Module {
-        let manifest = Arc::new(artifact.manifest().clone());
+        let info = artifact.info();
         let text = artifact.text().start() as usize;
-        let type_ids = manifest
+        let type_ids = info
             .types
             .iter()
             .map(types_registry::canonical_id)
             .collect();
-        let mut entry_trampolines = vec![0; manifest.types.len()];
-        for (t, span) in &manifest.entry_trampolines {
+        let mut entry_trampolines = vec![0; info.types.len()];
+        for (t, span) in &info.entry_trampolines {
             entry_trampolines[*t as usize] = text + span.offset as usize;
         }
-        let mut host_bridges = vec![0; manifest.types.len()];
-        for (t, span) in &manifest.host_bridges {
+        let mut host_bridges = vec![0; info.types.len()];
+        for (t, span) in &info.host_bridges {
             host_bridges[*t as usize] = text + span.offset as usize;
         }
+        // SAFETY: the registration is the first field of ModuleInner, so it is dropped (and the
+        // text unregistered) before the artifact whose mapping these tables borrow is unmapped.
+        let tables =
+            unsafe { std::mem::transmute::<Tables<'_>, Tables<'static>>(artifact.tables()) };
         let registration = register_code(CodeInfo {
             start: text,
             len: artifact.text().len(),
-            manifest: manifest.clone(),
+            tables,
+            imported_funcs: info.num_imported_funcs(),
         });
         Module {
             inner: Arc::new(ModuleInner {
                 id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-                offsets: VMOffsets::new(manifest.vm_counts()),
-                manifest,
-                artifact,
+                offsets: VMOffsets::new(info.vm_counts()),
                 type_ids,
                 entry_trampolines,
                 host_bridges,
+                artifact,
                 _registration: registration,
             }),
         }
     }
 
-    /// The module's manifest.
-    pub fn manifest(&self) -> &Manifest {
-        &self.inner.manifest
+    /// What the module declares: types, imports, exports, memories, tables, globals, segments.
+    pub fn info(&self) -> &ModuleInfo {
+        self.inner.info()
     }
 
     /// Names and kinds of the module's imports.
     pub fn imports(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.inner
-            .manifest
+        self.info()
             .imports
             .iter()
             .map(|i| (i.module.as_str(), i.name.as_str()))
@@ -95,10 +97,28 @@ impl Module {
 
     /// Names and kinds of the module's exports.
     pub fn exports(&self) -> impl Iterator<Item = (&str, ExternKind)> {
-        self.inner
-            .manifest
+        self.info()
             .exports
             .iter()
             .map(|e| (e.name.as_str(), e.kind))
     }
+}
+
+impl ModuleInner {
+    /// The decoded manifest core.
+    pub fn info(&self) -> &ModuleInfo {
+        self.artifact.info()
+    }
+
+    /// The manifest's tables, in place.
+    pub fn tables(&self) -> Tables<'_> {
+        self.artifact.tables()
+    }
+}
+
+/// Name of function `index` for reports: the name section's, else `func[index]`.
+pub(crate) fn func_name(tables: &Tables<'_>, index: u32) -> String {
+    tables
+        .func_name(index)
+        .map_or_else(|| format!("func[{index}]"), str::to_string)
 }

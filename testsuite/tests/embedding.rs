@@ -258,7 +258,7 @@ fn memory_images_are_private_and_restored_for_every_instance() {
     let (a, a_path, a_bytes) = load("a.so", &with_data("A"));
     let (b, _, _) = load("b.so", &with_data("B"));
     assert!(
-        a.manifest().memory_image.is_some(),
+        a.info().memory_image.is_some(),
         "the module should have an image"
     );
     let plain = module(

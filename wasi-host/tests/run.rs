@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use sowa_targets::artifact::HEADER_SIZE;
 
 #[test]
 fn hello_world_with_args_and_env() {
@@ -208,13 +209,14 @@ fn garbage_and_truncated_inputs_are_refused_cleanly() {
 fn tampered_manifest_is_refused_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let so = std::fs::read(compile(dir.path(), "calls")).unwrap();
-    let elf = goblin_manifest_range(&so);
+    let (core, _) = manifest_ranges(&so);
     let bad = dir.path().join("bad.so");
-    // Flip each byte of the manifest header and a spread of bytes of its body.
-    let step = (elf.len() / 200).max(1);
-    for i in (elf.start..elf.end)
+    // Flip each byte of the manifest header and a spread of bytes of its core: the digest
+    // covers both.
+    let step = (core.len() / 200).max(1);
+    for i in (core.start..core.end)
         .step_by(step)
-        .chain(elf.start..elf.start + 80)
+        .chain(core.start..core.start + HEADER_SIZE)
     {
         let mut t = so.clone();
         t[i] ^= 0x5a;
@@ -225,15 +227,45 @@ fn tampered_manifest_is_refused_cleanly() {
     }
 }
 
-/// The file range of the manifest (header and body), found by its magic.
-fn goblin_manifest_range(so: &[u8]) -> std::ops::Range<usize> {
-    // The manifest starts with its magic.
+#[test]
+fn damaged_tables_never_crash_the_runner() {
+    // The tables are read in place and checked record by record where they are used, not
+    // hashed at load: a damaged one may change what a trap report says or fail the program,
+    // but the runner must end with a status of its own, never die of a signal or a panic.
+    let dir = tempfile::tempdir().unwrap();
+    let so = std::fs::read(compile(dir.path(), "calls")).unwrap();
+    let (_, tables) = manifest_ranges(&so);
+    assert!(tables.len() > 16, "calls has tables");
+    let bad = dir.path().join("bad.so");
+    let step = (tables.len() / 150).max(1);
+    for i in (tables.start..tables.end).step_by(step) {
+        for flip in [0x5a, 0xff] {
+            let mut t = so.clone();
+            t[i] ^= flip;
+            std::fs::write(&bad, &t).unwrap();
+            let o = sowa(&["run", bad.to_str().unwrap()]);
+            let code = o.status.code();
+            assert!(
+                matches!(code, Some(0 | 1 | 134)),
+                "byte {i} ^ {flip:#x}: status {:?}: {}",
+                o.status,
+                stderr(&o)
+            );
+            assert!(!stderr(&o).contains("panicked"), "byte {i}: {}", stderr(&o));
+        }
+    }
+}
+
+/// The file ranges of the manifest's header and core, and of its tables, found by its magic.
+fn manifest_ranges(so: &[u8]) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
     let start = so
         .windows(8)
         .position(|w| w == b"SOWAMOD\0")
         .expect("manifest magic");
-    let len = u64::from_le_bytes(so[start + 16..start + 24].try_into().unwrap()) as usize;
-    start..start + 80 + len
+    let h = sowa_targets::ManifestHeader::from_bytes(&so[start..]).unwrap();
+    let core_end = start + HEADER_SIZE + h.core_len as usize;
+    let end = start + h.total_len().unwrap() as usize;
+    (start..core_end, core_end..end)
 }
 
 #[test]

@@ -20,7 +20,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if let Some(s) = self.sigs.get(&type_index) {
             return *s;
         }
-        let sig = wasm_signature(&self.env.manifest.types[type_index as usize]);
+        let sig = wasm_signature(&self.env.manifest.info.types[type_index as usize]);
         let s = self.b.import_signature(sig);
         self.sigs.insert(type_index, s);
         s
@@ -57,7 +57,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         args: &mut Vec<Value>,
         tail: bool,
     ) -> Option<ir::StackSlot> {
-        let ft = &self.env.manifest.types[type_index as usize];
+        let ft = &self.env.manifest.info.types[type_index as usize];
         if !uses_return_area(ft) {
             return None;
         }
@@ -89,7 +89,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let results = match area {
             None => self.b.inst_results(call).to_vec(),
             Some(slot) => {
-                let tys = self.env.manifest.types[type_index as usize].results.clone();
+                let tys = self.env.manifest.info.types[type_index as usize]
+                    .results
+                    .clone();
                 tys.iter()
                     .enumerate()
                     .map(|(i, t)| {
@@ -108,7 +110,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     fn call(&mut self, func_index: u32, tail: bool) {
         let ty = self.env.manifest.func_types[func_index as usize] as usize;
-        let nparams = self.env.manifest.types[ty].params.len();
+        let nparams = self.env.manifest.info.types[ty].params.len();
         let mut args = Vec::with_capacity(nparams + 2);
         if func_index < self.env.imported_funcs {
             let rec = self.env.offsets.funcref(func_index) as i32;
@@ -201,7 +203,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .b
             .ins()
             .load(types::I64, trusted(), fref, funcref::VMCTX as i32);
-        let nparams = self.env.manifest.types[type_index as usize].params.len();
+        let nparams = self.env.manifest.info.types[type_index as usize]
+            .params
+            .len();
         let mut args = vec![callee_vmctx, self.vmctx];
         args.extend_from_slice(self.peekn(nparams));
         let area = self.push_return_area(type_index, &mut args, tail);

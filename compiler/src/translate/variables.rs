@@ -46,7 +46,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     /// Address (base value and offset) and type of global `index`'s cell.
     fn global_addr(&mut self, index: u32) -> (Value, i32, cranelift_codegen::ir::Type) {
-        let imported = self.env.manifest.num_imported_globals();
+        let imported = self.env.manifest.info.num_imported_globals();
         let ty = ir_type(self.env.global_types[index as usize]);
         if index < imported {
             let ptr = self.b.ins().load(

@@ -11,7 +11,9 @@ use crate::table::TableData;
 use crate::traps::Trap;
 use crate::values::Val;
 use crate::Func;
-use sowa_targets::artifact::{ConstExpr, ConstOp, ImportKind, Manifest, SegmentMode};
+use sowa_targets::artifact::{
+    ConstExpr, ConstOp, ElemItems, ElementSegment, ImportKind, ModuleInfo, SegmentMode,
+};
 use sowa_targets::vmctx;
 use sowa_targets::{GlobalType, MemoryType, TableType, TrapKind, ValType};
 use std::alloc::Layout;
@@ -28,10 +30,14 @@ pub enum InstantiateError {
     /// A segment or the start function trapped.
     #[error("{0}")]
     Trap(#[from] Trap),
+    /// A record of the module's manifest tables points outside what it should (the tables
+    /// are checked as they are used, not at load).
+    #[error("corrupt module: {0}")]
+    Corrupt(String),
 }
 
 /// Type of global `index` (imported or defined).
-pub(crate) fn global_type(m: &Manifest, index: u32) -> GlobalType {
+pub(crate) fn global_type(m: &ModuleInfo, index: u32) -> GlobalType {
     let mut imported = m.imports.iter().filter_map(|i| match &i.kind {
         ImportKind::Global(g) => Some(*g),
         _ => None,
@@ -65,7 +71,7 @@ fn table_matches(actual: &TableType, want: &TableType) -> bool {
 /// Evaluates a constant expression in the instance being built.
 pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> Val {
     let mut stack: Vec<u128> = Vec::with_capacity(4);
-    let m = &inst.module.inner.manifest;
+    let m = inst.module.info();
     for op in &e.0 {
         let v = match *op {
             ConstOp::I32Const(v) => v as u32 as u128,
@@ -104,6 +110,24 @@ pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> Val {
     Val::from_raw(stack.pop().unwrap_or(0), ty)
 }
 
+/// The value of element `k` of `seg` in the instance being built, or `None` when the manifest's
+/// element function table is damaged (an entry past it, or naming no function).
+pub(crate) fn elem_item(inst: &InstanceData, seg: &ElementSegment, k: usize) -> Option<usize> {
+    match &seg.items {
+        ElemItems::Funcs { start, .. } => {
+            let f = inst
+                .module
+                .inner
+                .tables()
+                .elem_func(start.checked_add(u32::try_from(k).ok()?)?)?;
+            (f < inst.module.info().num_funcs).then(|| inst.funcref(f) as usize)
+        }
+        ElemItems::Exprs(items) => {
+            Some(eval(inst, items.get(k)?, ValType::Ref(seg.ty)).to_raw() as usize)
+        }
+    }
+}
+
 impl Instance {
     /// Instantiates `module` in `store` with `imports` given in the module's import order.
     pub fn new(
@@ -112,7 +136,8 @@ impl Instance {
         imports: &[Extern],
     ) -> Result<Instance, InstantiateError> {
         let mi = &module.inner;
-        let m = &*mi.manifest;
+        let m = mi.info();
+        let tables = mi.tables();
         if imports.len() != m.imports.len() {
             return Err(InstantiateError::Link(format!(
                 "expected {} imports, got {}",
@@ -134,7 +159,7 @@ impl Instance {
             memories: Vec::new(),
             tables: Vec::new(),
             globals: Vec::new(),
-            dropped_data: vec![false; m.data.len()],
+            dropped_passive_data: Vec::new(),
             dropped_elems: vec![false; m.elements.len()],
         };
         // The instance joins the store at once: even if a segment traps later, its functions may
@@ -214,13 +239,27 @@ impl Instance {
 
         // Defined functions.
         let text = mi.artifact.text().start() as usize;
-        for (i, f) in m.functions.iter().enumerate() {
-            let index = func_index + i as u32;
-            let t = m.func_types[index as usize] as usize;
+        let text_len = mi.artifact.text().len() as u64;
+        for i in 0..m.num_funcs - func_index {
+            let index = func_index + i;
+            let body = tables
+                .function(i)
+                .filter(|b| b.offset as u64 + b.len as u64 <= text_len);
+            let t = tables.func_type(index).map(|t| t as usize);
+            let (Some(body), Some(t)) = (body, t.filter(|t| *t < m.types.len())) else {
+                return Err(InstantiateError::Corrupt(format!(
+                    "function {index}'s record"
+                )));
+            };
+            if mi.entry_trampolines[t] == 0 {
+                return Err(InstantiateError::Corrupt(format!(
+                    "no entry trampoline for function {index}'s type"
+                )));
+            }
             // SAFETY: writing this instance's own funcref slot.
             unsafe {
                 *inst.funcref(index) = VMFuncRef {
-                    wasm_call: text + f.body.offset as usize,
+                    wasm_call: text + body.offset as usize,
                     vmctx,
                     type_id: mi.type_ids[t],
                     _pad: 0,
@@ -292,11 +331,12 @@ impl Instance {
             match &seg.mode {
                 SegmentMode::Active { index, offset } => {
                     let off = eval(inst, offset, ValType::I32).i32().unwrap_or(0) as u32 as u64;
-                    let items: Vec<usize> = seg
-                        .items
-                        .iter()
-                        .map(|e| eval(inst, e, ValType::Ref(seg.ty)).to_raw() as usize)
-                        .collect();
+                    let items = (0..seg.items.len())
+                        .map(|k| elem_item(inst, seg, k))
+                        .collect::<Option<Vec<usize>>>()
+                        .ok_or_else(|| {
+                            InstantiateError::Corrupt(format!("element segment {i}'s items"))
+                        })?;
                     // SAFETY: tables live in the store; no wasm runs concurrently.
                     let table = unsafe { &mut *inst.tables[*index as usize] };
                     let end = off + items.len() as u64;
@@ -310,31 +350,29 @@ impl Instance {
                 SegmentMode::Passive => {}
             }
         }
-        for (i, seg) in m.data.iter().enumerate() {
-            if let SegmentMode::Active { index, offset } = &seg.mode {
-                if *index == 0 && m.memory_image.is_some() {
-                    // Already in place: this module's own memory 0 was created from its image,
-                    // which holds every active segment of that memory.
-                    inst.dropped_data[i] = true;
-                    continue;
-                }
-                let off = eval(inst, offset, ValType::I32).i32().unwrap_or(0) as u32 as usize;
-                let bytes = mi.artifact.data(seg);
-                // SAFETY: memories live in the store; no wasm runs concurrently.
-                let mem = unsafe { (*inst.memories[*index as usize]).bytes_mut() };
-                let dst = mem
-                    .get_mut(off..off.saturating_add(bytes.len()))
-                    .filter(|_| off.checked_add(bytes.len()).is_some())
-                    .ok_or_else(|| {
-                        InstantiateError::from(Trap::wasm(TrapKind::MemoryOutOfBounds))
-                    })?;
-                dst.copy_from_slice(bytes);
-                inst.dropped_data[i] = true;
-            }
+        // Only the segments memory images do not hold: for a module whose memory 0 has an
+        // image, none of that memory's (already in place, mapped from the file).
+        for d in &m.active_data {
+            let off = eval(inst, &d.offset, ValType::I32).i32().unwrap_or(0) as u32 as usize;
+            let bytes = tables
+                .data_segment(d.segment)
+                .and_then(|r| mi.artifact.data(&r))
+                .ok_or_else(|| InstantiateError::Corrupt(format!("data segment {}", d.segment)))?;
+            // SAFETY: memories live in the store; no wasm runs concurrently.
+            let mem = unsafe { (*inst.memories[d.memory as usize]).bytes_mut() };
+            let dst = mem
+                .get_mut(off..off.saturating_add(bytes.len()))
+                .filter(|_| off.checked_add(bytes.len()).is_some())
+                .ok_or_else(|| InstantiateError::from(Trap::wasm(TrapKind::MemoryOutOfBounds)))?;
+            dst.copy_from_slice(bytes);
         }
 
         if let Some(start) = m.start {
-            let ty = m.types[m.func_types[start as usize] as usize].clone();
+            let ty = tables
+                .func_type(start)
+                .and_then(|t| m.types.get(t as usize))
+                .ok_or_else(|| InstantiateError::Corrupt("start function's type".into()))?
+                .clone();
             let f = Func {
                 store: store.inner.clone(),
                 kind: FuncKind::Ref(inst.funcref(start)),

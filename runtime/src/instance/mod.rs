@@ -6,7 +6,7 @@
 
 mod init;
 
-pub(crate) use init::eval as eval_const;
+pub(crate) use init::elem_item;
 pub use init::InstantiateError;
 
 use crate::func::{Func, FuncKind, VMFuncRef};
@@ -42,7 +42,10 @@ pub(crate) struct InstanceData {
     pub tables: Vec<*mut TableData>,
     /// Cell of every global, imported first.
     pub globals: Vec<*mut u8>,
-    pub dropped_data: Vec<bool>,
+    /// Passive data segments dropped by `data.drop`, a bit each, grown on the first drop: a
+    /// module may have tens of thousands of segments, and instantiation must not pay for them.
+    /// Active segments count as dropped without a bit (they are, once instantiation is done).
+    pub dropped_passive_data: Vec<u64>,
     pub dropped_elems: Vec<bool>,
 }
 
@@ -83,12 +86,30 @@ impl InstanceData {
         self.vmctx_field(self.module.inner.offsets.funcref(index))
     }
 
+    /// Whether data segment `index` is dropped (or, for a damaged table, unknown).
+    pub fn data_dropped(&self, index: u32, active: bool) -> bool {
+        let (word, bit) = (index as usize / 64, index % 64);
+        active
+            || self
+                .dropped_passive_data
+                .get(word)
+                .is_some_and(|w| w & (1 << bit) != 0)
+    }
+
+    /// Drops data segment `index` (`data.drop`).
+    pub fn drop_data(&mut self, index: u32) {
+        let (word, bit) = (index as usize / 64, index % 64);
+        if self.dropped_passive_data.len() <= word {
+            self.dropped_passive_data.resize(word + 1, 0);
+        }
+        self.dropped_passive_data[word] |= 1 << bit;
+    }
+
     /// The memory exported as `name`.
     pub fn exported_memory(&self, name: &str) -> Option<*mut MemoryData> {
         let e = self
             .module
-            .inner
-            .manifest
+            .info()
             .exports
             .iter()
             .find(|e| e.name == name && e.kind == ExternKind::Memory)?;
@@ -117,11 +138,12 @@ impl Instance {
     /// The export called `name`.
     pub fn get_export(&self, name: &str) -> Option<Extern> {
         let d = self.data();
-        let m = &d.module.inner.manifest;
+        let m = d.module.info();
         let e = m.exports.iter().find(|e| e.name == name)?;
         Some(match e.kind {
             ExternKind::Func => {
-                let ty = m.types[m.func_types[e.index as usize] as usize].clone();
+                let t = d.module.inner.tables().func_type(e.index)?;
+                let ty = m.types.get(t as usize)?.clone();
                 Extern::Func(Func {
                     store: self.store.clone(),
                     kind: FuncKind::Ref(d.funcref(e.index)),
@@ -173,8 +195,7 @@ impl Instance {
         let names: Vec<String> = self
             .data()
             .module
-            .inner
-            .manifest
+            .info()
             .exports
             .iter()
             .map(|e| e.name.clone())

@@ -1,7 +1,7 @@
 //! The process-wide map from code addresses to the modules whose code they are, consulted by the
 //! signal handler to decide whether a fault is a wasm trap and by the trap reporter to name it.
 
-use sowa_targets::artifact::Manifest;
+use sowa_targets::artifact::Tables;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
@@ -11,8 +11,11 @@ pub(crate) struct CodeInfo {
     pub start: usize,
     /// Length in bytes.
     pub len: usize,
-    /// The module's manifest (trap sites, function spans and names).
-    pub manifest: Arc<Manifest>,
+    /// The module's manifest tables (trap sites, function spans and names), borrowed from its
+    /// mapping, which outlives the registration (see `Module::new`).
+    pub tables: Tables<'static>,
+    /// Number of imported functions: defined function `i` is function `imported_funcs + i`.
+    pub imported_funcs: u32,
 }
 
 static REGISTRY: RwLock<BTreeMap<usize, Arc<CodeInfo>>> = RwLock::new(BTreeMap::new());
@@ -59,5 +62,5 @@ pub(crate) fn is_trap_site(pc: usize) -> bool {
     let Some((_, info)) = map.range(..=pc).next_back() else {
         return false;
     };
-    pc < info.start + info.len && info.manifest.trap_site((pc - info.start) as u32).is_some()
+    pc < info.start + info.len && info.tables.trap_site((pc - info.start) as u32).is_some()
 }

@@ -69,16 +69,16 @@ fn trap_at(pc: usize) -> Trap {
         return Trap::host(format!("fault at unknown code address {pc:#x}"));
     };
     let off = (pc - info.start) as u32;
-    let site = info.manifest.trap_site(off);
+    let site = info.tables.trap_site(off);
     Trap {
         reason: TrapReason::Wasm(
             site.map(|s| s.kind)
                 .unwrap_or(sowa_targets::TrapKind::MemoryOutOfBounds),
         ),
         func: info
-            .manifest
+            .tables
             .func_at(off)
-            .map(|f| info.manifest.func_name(f)),
+            .map(|f| crate::module::func_name(&info.tables, info.imported_funcs + f)),
         wasm_offset: site.map(|s| s.wasm_offset),
     }
 }

@@ -1,149 +1,27 @@
-//! The artifact format: what a sowa `.so` contains besides machine code.
-//!
-//! The ELF file exports two dynamic symbols: [`TEXT_SYMBOL`] (the start of the code) and
-//! [`MANIFEST_SYMBOL`] (a [`ManifestHeader`] followed by a postcard-encoded [`Manifest`]). The
-//! fixed-size header can be checked (magic, format version, target) before anything variable is
-//! decoded, and carries a SHA-256 digest of itself and the manifest, so that a damaged or
-//! tampered manifest is refused rather than obeyed. Code offsets in the manifest are relative to the text start. Data segment bytes live in
-//! a page-aligned, non-loaded section located by the header's `data_offset` (a file offset).
+//! The manifest's contents: [`ModuleInfo`], the part every load decodes, and [`Manifest`], the
+//! compiler's complete description of a module, which [`Manifest::encode`] splits into that core
+//! and the in-place [`super::tables`].
 
+use super::tables::{TableId, TablesBuilder};
 use crate::trapcode::TrapKind;
 use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType};
 use serde::{Deserialize, Serialize};
 
-/// Version of the layout of [`ManifestHeader`] and [`Manifest`]; bumped on any change.
-pub const FORMAT_VERSION: u32 = 2;
-/// Magic bytes that open the manifest header.
-pub const MAGIC: [u8; 8] = *b"SOWAMOD\0";
-/// Dynamic symbol naming the manifest.
-pub const MANIFEST_SYMBOL: &str = "sowa_manifest";
-/// Dynamic symbol naming the start of the text.
-pub const TEXT_SYMBOL: &str = "sowa_text";
-/// Section holding data segment bytes.
-pub const DATA_SECTION: &str = ".sowa.data";
-/// Section holding the manifest.
-pub const MANIFEST_SECTION: &str = ".sowa.manifest";
-
-/// Fixed-size prefix of the manifest, read before decoding the rest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ManifestHeader {
-    /// Must equal [`FORMAT_VERSION`].
-    pub format_version: u32,
-    /// The [`Arch`] the code is for, as its `u32` value.
-    pub arch: u32,
-    /// Length in bytes of the encoded [`Manifest`] that follows.
-    pub manifest_len: u64,
-    /// File offset of the data segment bytes.
-    pub data_offset: u64,
-    /// Length of the data segment bytes.
-    pub data_len: u64,
-    /// Length of the text in bytes.
-    pub text_len: u64,
-    /// SHA-256 of the header's other fields and the encoded manifest ([`ManifestHeader::digest`]).
-    pub digest: [u8; 32],
-}
-
-/// Why an artifact's header or manifest was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum FormatError {
-    /// Not a sowa manifest at all.
-    #[error("not a sowa module (bad manifest magic)")]
-    BadMagic,
-    /// Made by another version of sowac.
-    #[error("artifact format version {found}, this runtime reads version {expected}: recompile with a matching sowac")]
-    Version {
-        /// Version in the file.
-        found: u32,
-        /// Version this build reads.
-        expected: u32,
-    },
-    /// Shorter than its own header says.
-    #[error("manifest truncated: {0}")]
-    Truncated(&'static str),
-    /// The encoded manifest does not decode.
-    #[error("manifest corrupt: {0}")]
-    Corrupt(String),
-}
-
-impl ManifestHeader {
-    /// Encoded size of the header.
-    pub const SIZE: usize = 80;
-
-    /// The digest of the header fields before `digest` and of the encoded manifest.
-    pub fn compute_digest(&self, manifest: &[u8]) -> [u8; 32] {
-        use sha2::Digest;
-        let bytes = self.to_bytes();
-        let mut h = sha2::Sha256::new();
-        h.update(&bytes[..48]);
-        h.update(manifest);
-        h.finalize().into()
-    }
-
-    /// Whether the digest matches the header and `manifest`.
-    pub fn verify(&self, manifest: &[u8]) -> bool {
-        self.compute_digest(manifest) == self.digest
-    }
-
-    /// Encodes the header.
-    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
-        let mut b = [0u8; Self::SIZE];
-        b[0..8].copy_from_slice(&MAGIC);
-        b[8..12].copy_from_slice(&self.format_version.to_le_bytes());
-        b[12..16].copy_from_slice(&self.arch.to_le_bytes());
-        b[16..24].copy_from_slice(&self.manifest_len.to_le_bytes());
-        b[24..32].copy_from_slice(&self.data_offset.to_le_bytes());
-        b[32..40].copy_from_slice(&self.data_len.to_le_bytes());
-        b[40..48].copy_from_slice(&self.text_len.to_le_bytes());
-        b[48..80].copy_from_slice(&self.digest);
-        b
-    }
-
-    /// Decodes and checks magic and version; the target is checked by the caller, who knows it.
-    pub fn from_bytes(b: &[u8]) -> Result<ManifestHeader, FormatError> {
-        if b.len() < Self::SIZE {
-            return Err(FormatError::Truncated("header"));
-        }
-        if b[0..8] != MAGIC {
-            return Err(FormatError::BadMagic);
-        }
-        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
-        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
-        let format_version = u32_at(8);
-        if format_version != FORMAT_VERSION {
-            return Err(FormatError::Version {
-                found: format_version,
-                expected: FORMAT_VERSION,
-            });
-        }
-        Ok(ManifestHeader {
-            format_version,
-            arch: u32_at(12),
-            manifest_len: u64_at(16),
-            data_offset: u64_at(24),
-            data_len: u64_at(32),
-            text_len: u64_at(40),
-            digest: b[48..80].try_into().unwrap(),
-        })
-    }
-}
-
-/// Everything about a compiled module except its code and data bytes.
+/// What a load decodes: everything bounded by what the module declares (types, imports,
+/// exports, memories, tables, globals, element segments, the data segments instantiation must
+/// copy) rather than by its code size.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
+pub struct ModuleInfo {
     /// SHA-256 of the `.wasm` the artifact was compiled from.
     pub wasm_sha256: [u8; 32],
-    /// CPU features the code requires beyond the baseline (e.g. `avx2`).
+    /// CPU features the code requires (e.g. `sse4.2`), by their `is_x86_feature_detected!` names.
     pub cpu_features: Vec<String>,
     /// The type section.
     pub types: Vec<FuncType>,
     /// Imports, in index order within each kind.
     pub imports: Vec<Import>,
-    /// Type index of every function, imported first.
-    pub func_types: Vec<u32>,
-    /// Code of each defined function.
-    pub functions: Vec<FunctionCode>,
-    /// Function names (from the name section) by function index.
-    pub func_names: Vec<(u32, String)>,
+    /// Number of functions, imported and defined.
+    pub num_funcs: u32,
     /// Host-to-wasm entry trampolines, by module type index.
     pub entry_trampolines: Vec<(u32, Span)>,
     /// Wasm-to-host bridges, by module type index.
@@ -160,23 +38,23 @@ pub struct Manifest {
     pub start: Option<u32>,
     /// Element segments.
     pub elements: Vec<ElementSegment>,
-    /// Data segments.
-    pub data: Vec<DataSegment>,
-    /// Every instruction that may trap, sorted by code offset.
-    pub trap_sites: Vec<TrapSite>,
+    /// Number of data segments (their places are in the data segment table).
+    pub num_data: u32,
+    /// The active data segments that instantiation copies (those the memory image lacks).
+    pub active_data: Vec<ActiveData>,
     /// The initial contents of memory 0, ready to map, when every active data segment allows.
     pub memory_image: Option<MemoryImage>,
 }
 
-impl Manifest {
-    /// Encodes the manifest (without its header).
+impl ModuleInfo {
+    /// Encodes the core.
     pub fn encode(&self) -> Vec<u8> {
         postcard::to_allocvec(self).expect("manifest encoding cannot fail")
     }
 
-    /// Decodes a manifest.
-    pub fn decode(bytes: &[u8]) -> Result<Manifest, FormatError> {
-        postcard::from_bytes(bytes).map_err(|e| FormatError::Corrupt(e.to_string()))
+    /// Decodes the core.
+    pub fn decode(bytes: &[u8]) -> Result<ModuleInfo, super::FormatError> {
+        postcard::from_bytes(bytes).map_err(|e| super::FormatError::Corrupt(e.to_string()))
     }
 
     /// Number of imported functions.
@@ -206,13 +84,118 @@ impl Manifest {
         let ig = self.num_imported_globals();
         crate::vmctx::VMCounts {
             types: self.types.len() as u32,
-            functions: self.func_types.len() as u32,
+            functions: self.num_funcs,
             memories: im + self.memories.len() as u32,
             imported_memories: im,
             tables: it + self.tables.len() as u32,
             imported_tables: it,
             globals: ig + self.globals.len() as u32,
             imported_globals: ig,
+        }
+    }
+}
+
+/// A module as the compiler describes it: the core plus every per-function and per-segment
+/// list, in owned vectors. [`Manifest::encode`] turns it into what the artifact holds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Manifest {
+    /// The decoded-at-load part.
+    pub info: ModuleInfo,
+    /// Type index of every function, imported first.
+    pub func_types: Vec<u32>,
+    /// Code of each defined function.
+    pub functions: Vec<FunctionCode>,
+    /// Function names (from the name section) by function index, sorted and unique.
+    pub func_names: Vec<(u32, String)>,
+    /// Every instruction that may trap, sorted by code offset.
+    pub trap_sites: Vec<TrapSite>,
+    /// Data segments.
+    pub data: Vec<DataSegment>,
+    /// Function indices that element segments of the [`ElemItems::Funcs`] form refer to.
+    pub elem_funcs: Vec<u32>,
+}
+
+/// A manifest in its artifact form: the encoded core and the bytes of each table.
+pub struct EncodedManifest {
+    /// The encoded [`ModuleInfo`].
+    pub core: Vec<u8>,
+    /// Each table's records, in [`TableId`] order.
+    pub tables: [Vec<u8>; TableId::COUNT],
+}
+
+impl EncodedManifest {
+    /// Where the tables go when core and tables follow the header, each table 8-aligned.
+    pub fn directory(&self) -> super::TableDir {
+        let mut dir = [(0, 0); TableId::COUNT];
+        let mut at = (super::HEADER_SIZE + self.core.len()) as u64;
+        for (d, t) in dir.iter_mut().zip(&self.tables) {
+            at = at.next_multiple_of(8);
+            *d = (at, t.len() as u64);
+            at += t.len() as u64;
+        }
+        dir
+    }
+
+    /// Everything after the header: the core, then the tables where [`Self::directory`] puts
+    /// them.
+    pub fn body(&self) -> Vec<u8> {
+        let dir = self.directory();
+        let end = dir.iter().map(|(o, l)| o + l).max().unwrap_or(0) as usize;
+        let mut out = vec![0u8; end.max(super::HEADER_SIZE + self.core.len()) - super::HEADER_SIZE];
+        out[..self.core.len()].copy_from_slice(&self.core);
+        for ((off, len), t) in dir.iter().zip(&self.tables) {
+            let at = *off as usize - super::HEADER_SIZE;
+            out[at..at + *len as usize].copy_from_slice(t);
+        }
+        out
+    }
+}
+
+impl Manifest {
+    /// Splits the manifest into its core and tables.
+    pub fn encode(&self) -> EncodedManifest {
+        let mut info = self.info.clone();
+        info.num_funcs = self.func_types.len() as u32;
+        info.num_data = self.data.len() as u32;
+        let mut b = TablesBuilder::default();
+        for t in &self.func_types {
+            b.u32s(TableId::FuncTypes, &[*t]);
+        }
+        for f in &self.functions {
+            b.u32s(TableId::Functions, &[f.body.offset, f.body.len]);
+        }
+        for t in &self.trap_sites {
+            b.u32s(
+                TableId::TrapSites,
+                &[t.code_offset, t.wasm_offset, t.kind as u32],
+            );
+        }
+        for (index, name) in &self.func_names {
+            let start = b.len(TableId::Names) as u32;
+            b.bytes(TableId::Names, name.as_bytes());
+            b.u32s(TableId::FuncNames, &[*index, start, name.len() as u32]);
+        }
+        for d in &self.data {
+            let active = matches!(d.mode, SegmentMode::Active { .. });
+            b.u64s(TableId::DataSegments, &[d.offset, d.len, active as u64]);
+        }
+        b.u32s(TableId::ElemFuncs, &self.elem_funcs);
+        EncodedManifest {
+            core: info.encode(),
+            tables: b.finish(),
+        }
+    }
+
+    /// Number of imported functions.
+    pub fn num_imported_funcs(&self) -> u32 {
+        self.info.num_imported_funcs()
+    }
+
+    /// The counts that fix this module's vmctx layout.
+    pub fn vm_counts(&self) -> crate::vmctx::VMCounts {
+        crate::vmctx::VMCounts {
+            functions: self.func_types.len() as u32,
+            ..self.info.vm_counts()
         }
     }
 
@@ -222,24 +205,6 @@ impl Manifest {
             Ok(i) => self.func_names[i].1.clone(),
             Err(_) => format!("func[{index}]"),
         }
-    }
-
-    /// The trap site at text offset `offset`, if any.
-    pub fn trap_site(&self, offset: u32) -> Option<&TrapSite> {
-        self.trap_sites
-            .binary_search_by_key(&offset, |t| t.code_offset)
-            .ok()
-            .map(|i| &self.trap_sites[i])
-    }
-
-    /// The defined function whose code contains text offset `offset`, as a function index.
-    pub fn func_at(&self, offset: u32) -> Option<u32> {
-        let i = self
-            .functions
-            .partition_point(|f| f.body.offset <= offset)
-            .checked_sub(1)?;
-        let f = &self.functions[i];
-        (offset < f.body.offset + f.body.len).then(|| self.num_imported_funcs() + i as u32)
     }
 }
 
@@ -369,8 +334,49 @@ pub struct ElementSegment {
     pub mode: SegmentMode,
     /// Element type.
     pub ty: RefType,
-    /// One expression per element.
-    pub items: Vec<ConstExpr>,
+    /// Its elements.
+    pub items: ElemItems,
+}
+
+/// The elements of a segment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ElemItems {
+    /// Function references, as `len` function indices from `start` in the element function
+    /// table (the common form: a C program's indirect call table).
+    Funcs {
+        /// First entry in [`super::TableId::ElemFuncs`].
+        start: u32,
+        /// Number of entries.
+        len: u32,
+    },
+    /// One constant expression per element.
+    Exprs(Vec<ConstExpr>),
+}
+
+impl ElemItems {
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        match self {
+            ElemItems::Funcs { len, .. } => *len as usize,
+            ElemItems::Exprs(e) => e.len(),
+        }
+    }
+
+    /// Whether the segment is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// An active data segment that instantiation copies into memory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActiveData {
+    /// The segment's index.
+    pub segment: u32,
+    /// The memory it initialises.
+    pub memory: u32,
+    /// Where in that memory.
+    pub offset: ConstExpr,
 }
 
 /// The pages of memory 0 that its active data segments initialise, laid out in the data section
@@ -389,7 +395,9 @@ pub struct MemoryImage {
     pub len: u64,
 }
 
-/// A data segment; its bytes are at `offset..offset+len` of the data section.
+/// A data segment as the compiler sees it; its bytes are at `offset..offset+len` of the data
+/// section. The artifact keeps its place in [`super::TableId::DataSegments`] and, when
+/// instantiation must copy it, its target in [`ModuleInfo::active_data`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DataSegment {
     /// When it is applied.
@@ -425,37 +433,4 @@ pub struct TrapSite {
     pub kind: TrapKind,
     /// Byte offset of the originating instruction in the `.wasm` file.
     pub wasm_offset: u32,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn header_round_trip_and_checks() {
-        let h = ManifestHeader {
-            format_version: FORMAT_VERSION,
-            arch: crate::Arch::X86_64 as u32,
-            manifest_len: 10,
-            data_offset: 4096,
-            data_len: 3,
-            text_len: 64,
-            digest: [7; 32],
-        };
-        let b = h.to_bytes();
-        assert_eq!(ManifestHeader::from_bytes(&b).unwrap(), h);
-        let mut bad = b;
-        bad[8] = 99;
-        assert!(matches!(
-            ManifestHeader::from_bytes(&bad),
-            Err(FormatError::Version { found: 99, .. })
-        ));
-        bad = b;
-        bad[0] = b'X';
-        assert!(matches!(
-            ManifestHeader::from_bytes(&bad),
-            Err(FormatError::BadMagic)
-        ));
-        assert!(ManifestHeader::from_bytes(&b[..20]).is_err());
-    }
 }

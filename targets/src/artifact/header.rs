@@ -1,0 +1,190 @@
+//! The fixed-size manifest header: checked (magic, version, target, digest) before anything
+//! variable is decoded, and the directory saying where each table lies.
+//!
+//! ```text
+//!   0  magic           [u8; 8]
+//!   8  format_version  u32
+//!  12  arch            u32
+//!  16  core_len        u64      encoded ModuleInfo, right after the header
+//!  24  data_offset     u64      file offset of the data section
+//!  32  data_len        u64
+//!  40  text_len        u64
+//!  48  digest          [u8; 32] SHA-256 of bytes 0..48, the directory and the core
+//!  80  directory       TableId::COUNT x { offset: u64, len: u64 }, from the header's start
+//! ```
+
+use super::tables::TableId;
+use super::{FormatError, FORMAT_VERSION, MAGIC};
+
+/// Encoded size of the header, directory included.
+pub const HEADER_SIZE: usize = 80 + 16 * TableId::COUNT;
+
+/// Where each table lies: byte offset from the start of the header, and byte length.
+pub type TableDir = [(u64, u64); TableId::COUNT];
+
+/// Fixed-size prefix of the manifest, read before decoding the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ManifestHeader {
+    /// Must equal [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The [`crate::Arch`] the code is for, as its `u32` value.
+    pub arch: u32,
+    /// Length in bytes of the encoded [`super::ModuleInfo`] that follows the header.
+    pub core_len: u64,
+    /// File offset of the data segment bytes.
+    pub data_offset: u64,
+    /// Length of the data segment bytes.
+    pub data_len: u64,
+    /// Length of the text in bytes.
+    pub text_len: u64,
+    /// SHA-256 of the header's other fields and the core ([`ManifestHeader::compute_digest`]).
+    pub digest: [u8; 32],
+    /// Where the tables are.
+    pub tables: TableDir,
+}
+
+impl ManifestHeader {
+    /// Encoded size of the header.
+    pub const SIZE: usize = HEADER_SIZE;
+
+    /// The digest of every header field but the digest itself, and of the encoded core.
+    pub fn compute_digest(&self, core: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        let bytes = self.to_bytes();
+        let mut h = sha2::Sha256::new();
+        h.update(&bytes[..48]);
+        h.update(&bytes[80..]);
+        h.update(core);
+        h.finalize().into()
+    }
+
+    /// Whether the digest matches the header and `core`.
+    pub fn verify(&self, core: &[u8]) -> bool {
+        self.compute_digest(core) == self.digest
+    }
+
+    /// Bytes from the header's start to the end of the last table: the manifest's whole extent.
+    pub fn total_len(&self) -> Option<u64> {
+        let core_end = (HEADER_SIZE as u64).checked_add(self.core_len)?;
+        self.tables.iter().try_fold(core_end, |end, (off, len)| {
+            Some(end.max(off.checked_add(*len)?))
+        })
+    }
+
+    /// Encodes the header.
+    pub fn to_bytes(&self) -> [u8; HEADER_SIZE] {
+        let mut b = [0u8; HEADER_SIZE];
+        b[0..8].copy_from_slice(&MAGIC);
+        b[8..12].copy_from_slice(&self.format_version.to_le_bytes());
+        b[12..16].copy_from_slice(&self.arch.to_le_bytes());
+        b[16..24].copy_from_slice(&self.core_len.to_le_bytes());
+        b[24..32].copy_from_slice(&self.data_offset.to_le_bytes());
+        b[32..40].copy_from_slice(&self.data_len.to_le_bytes());
+        b[40..48].copy_from_slice(&self.text_len.to_le_bytes());
+        b[48..80].copy_from_slice(&self.digest);
+        for (i, (off, len)) in self.tables.iter().enumerate() {
+            let at = 80 + 16 * i;
+            b[at..at + 8].copy_from_slice(&off.to_le_bytes());
+            b[at + 8..at + 16].copy_from_slice(&len.to_le_bytes());
+        }
+        b
+    }
+
+    /// Decodes and checks magic and version; the target is checked by the caller, who knows it.
+    pub fn from_bytes(b: &[u8]) -> Result<ManifestHeader, FormatError> {
+        if b.len() >= 8 && b[0..8] != MAGIC {
+            return Err(FormatError::BadMagic);
+        }
+        if b.len() < 12 {
+            return Err(FormatError::Truncated("header"));
+        }
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        // The version first: an older or newer sowac's header may have another size.
+        let format_version = u32_at(8);
+        if format_version != FORMAT_VERSION {
+            return Err(FormatError::Version {
+                found: format_version,
+                expected: FORMAT_VERSION,
+            });
+        }
+        if b.len() < HEADER_SIZE {
+            return Err(FormatError::Truncated("header"));
+        }
+        let mut tables = [(0, 0); TableId::COUNT];
+        for (i, t) in tables.iter_mut().enumerate() {
+            *t = (u64_at(80 + 16 * i), u64_at(88 + 16 * i));
+        }
+        Ok(ManifestHeader {
+            format_version,
+            arch: u32_at(12),
+            core_len: u64_at(16),
+            data_offset: u64_at(24),
+            data_len: u64_at(32),
+            text_len: u64_at(40),
+            digest: b[48..80].try_into().unwrap(),
+            tables,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ManifestHeader {
+        let mut tables = [(0, 0); TableId::COUNT];
+        tables[2] = (400, 24);
+        ManifestHeader {
+            format_version: FORMAT_VERSION,
+            arch: crate::Arch::X86_64 as u32,
+            core_len: 10,
+            data_offset: 4096,
+            data_len: 3,
+            text_len: 64,
+            digest: [7; 32],
+            tables,
+        }
+    }
+
+    #[test]
+    fn header_round_trip_and_checks() {
+        let h = sample();
+        let b = h.to_bytes();
+        assert_eq!(ManifestHeader::from_bytes(&b).unwrap(), h);
+        let mut bad = b;
+        bad[8] = 99;
+        assert!(matches!(
+            ManifestHeader::from_bytes(&bad),
+            Err(FormatError::Version { found: 99, .. })
+        ));
+        bad = b;
+        bad[0] = b'X';
+        assert!(matches!(
+            ManifestHeader::from_bytes(&bad),
+            Err(FormatError::BadMagic)
+        ));
+        assert!(ManifestHeader::from_bytes(&b[..20]).is_err());
+        assert!(ManifestHeader::from_bytes(&b[..HEADER_SIZE - 1]).is_err());
+    }
+
+    #[test]
+    fn digest_covers_the_directory_and_the_core() {
+        let mut h = sample();
+        h.digest = h.compute_digest(b"core");
+        assert!(h.verify(b"core"));
+        assert!(!h.verify(b"corf"));
+        let mut moved = h;
+        moved.tables[2].0 += 1;
+        assert!(!moved.verify(b"core"));
+    }
+
+    #[test]
+    fn total_len_reaches_the_last_table() {
+        let h = sample();
+        assert_eq!(h.total_len(), Some(424));
+        let mut huge = h;
+        huge.tables[0] = (u64::MAX, 1);
+        assert_eq!(huge.total_len(), None);
+    }
+}
