@@ -29,7 +29,7 @@ pub(crate) struct HostFunc {
     entry: unsafe extern "C" fn(*mut HostFunc, *mut u8, *mut u128),
     pub ty: FuncType,
     pub type_id: u32,
-    f: Box<HostFn>,
+    f: crate::linker::SharedHostFn,
 }
 
 /// What a host function sees of the instance that called it.
@@ -129,24 +129,68 @@ thread_local! {
     static STACK_LOW: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Lowest usable address of this thread's stack (0 if unknown).
+/// Lowest usable address of this thread's stack (0 if unknown), found once per thread.
 fn thread_stack_low() -> usize {
     STACK_LOW.with(|c| {
         if c.get() == 0 {
-            // SAFETY: querying this thread's attributes with properly initialized out-params.
-            unsafe {
-                let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-                if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0 {
-                    let mut addr = std::ptr::null_mut();
-                    let mut size = 0;
-                    libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
-                    libc::pthread_attr_destroy(&mut attr);
-                    c.set(addr as usize);
-                }
-            }
+            c.set(main_thread_stack_low().unwrap_or_else(pthread_stack_low));
         }
         c.get()
     })
+}
+
+fn pthread_stack_low() -> usize {
+    // SAFETY: querying this thread's attributes with properly initialized out-params.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return 0;
+        }
+        let mut addr = std::ptr::null_mut();
+        let mut size = 0;
+        libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        addr as usize
+    }
+}
+
+/// The main thread's lowest usable stack address, when this is the main thread.
+///
+/// `pthread_getattr_np` answers for the main thread too, but glibc finds that answer by reading
+/// and parsing `/proc/self/maps`: a fifth of the instructions of a cold start. The main thread's
+/// stack grows down from `__libc_stack_end` by at most `RLIMIT_STACK`, and the kernel keeps other
+/// mappings (thread stacks among them) out of that range, so this thread is the main one when
+/// its stack pointer lies in it.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn main_thread_stack_low() -> Option<usize> {
+    extern "C" {
+        static __libc_stack_end: *const libc::c_void;
+    }
+    // SAFETY: glibc sets this once before `main` and never changes it.
+    let top = unsafe { __libc_stack_end } as usize;
+    let mut rl: libc::rlimit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: a valid out-pointer.
+    if top == 0 || unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut rl) } != 0 {
+        return None;
+    }
+    let sp = arch::stack_pointer();
+    // Unlimited: the stack may grow until it meets another mapping; assume the kernel's
+    // smallest gap below it (128 MiB) both to recognise the thread and as its size.
+    let size = if rl.rlim_cur == libc::RLIM_INFINITY {
+        128 << 20
+    } else {
+        rl.rlim_cur as usize
+    };
+    let low = top.saturating_sub(size);
+    (sp <= top && sp > low).then_some(low)
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn main_thread_stack_low() -> Option<usize> {
+    None
 }
 
 /// Room left below the wasm stack limit for signal handling and host functions.
@@ -159,13 +203,26 @@ impl Func {
         ty: FuncType,
         f: impl Fn(&mut Caller, &[Val], &mut [Val]) -> Result<(), Trap> + 'static,
     ) -> Func {
+        Self::from_shared(
+            store,
+            ty,
+            &(std::rc::Rc::new(f) as crate::linker::SharedHostFn),
+        )
+    }
+
+    /// A host function of `store` calling `f`, which other stores may share.
+    pub(crate) fn from_shared(
+        store: &Store,
+        ty: FuncType,
+        f: &crate::linker::SharedHostFn,
+    ) -> Func {
         let type_id = crate::types_registry::canonical_id(&ty);
         let h = store.inner.keep(
             HostFunc {
                 entry: host_entry,
                 ty: ty.clone(),
                 type_id,
-                f: Box::new(f),
+                f: f.clone(),
             },
             |o| &mut o.host_funcs,
         );

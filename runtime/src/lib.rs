@@ -25,7 +25,7 @@ mod values;
 pub use func::{Caller, Func, HostFn};
 pub use global::Global;
 pub use instance::{Extern, Instance, InstantiateError};
-pub use linker::Linker;
+pub use linker::{Linker, SharedHostFn};
 pub use memory::{Memory, MemoryError};
 pub use module::Module;
 pub use sowa_loader::LoadError;

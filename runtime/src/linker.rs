@@ -1,14 +1,45 @@
 //! Resolves a module's imports by name.
+//!
+//! A linker holds two kinds of definitions: objects of a store ([`Linker::define`]), and host
+//! functions that belong to no store ([`Linker::func_new`]). The latter are what a server wants:
+//! it defines WASI or its own host API once, then instantiates in a fresh store per request;
+//! each instantiation creates, in its store, only the host functions the module imports. So a
+//! definition costs one entry here and nothing per store, however many functions a host API
+//! has and however few a module uses. A host API with many functions can go further and
+//! define a whole import module by a resolver ([`Linker::func_resolver`]), asked only for the
+//! names a module imports: defining it costs one entry, not one per function.
 
+use crate::func::{Caller, Func};
 use crate::instance::{Extern, Instance, InstantiateError};
 use crate::module::Module;
 use crate::store::Store;
-use std::collections::HashMap;
+use crate::traps::Trap;
+use crate::values::Val;
+use sowa_targets::FuncType;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// A host function shared by every store a linker instantiates into.
+pub type SharedHostFn = Rc<crate::func::HostFn>;
+
+/// Resolves a field name of an import module to a host function and its type.
+type Resolver = Rc<dyn Fn(&str) -> Option<(FuncType, SharedHostFn)>>;
+
+#[derive(Clone)]
+enum Definition {
+    /// An object of some store.
+    Extern(Extern),
+    /// A host function of no store yet.
+    Host { ty: FuncType, f: SharedHostFn },
+}
 
 /// A set of named definitions to instantiate modules against.
 #[derive(Default, Clone)]
 pub struct Linker {
-    defs: HashMap<(String, String), Extern>,
+    // By module name, then field name: looked up with `&str`, without building keys.
+    defs: BTreeMap<String, BTreeMap<String, Definition>>,
+    // Consulted for names a module has no definition for in `defs`.
+    resolvers: BTreeMap<String, Resolver>,
 }
 
 impl Linker {
@@ -17,10 +48,42 @@ impl Linker {
         Linker::default()
     }
 
-    /// Defines `module`.`name`.
+    fn insert(&mut self, module: &str, name: &str, def: Definition) -> &mut Self {
+        let fields = match self.defs.get_mut(module) {
+            Some(f) => f,
+            None => self.defs.entry(module.to_string()).or_default(),
+        };
+        fields.insert(name.to_string(), def);
+        self
+    }
+
+    /// Defines `module`.`name` as an object of some store; only modules instantiated in that
+    /// store can import it.
     pub fn define(&mut self, module: &str, name: &str, item: Extern) -> &mut Self {
-        self.defs
-            .insert((module.to_string(), name.to_string()), item);
+        self.insert(module, name, Definition::Extern(item))
+    }
+
+    /// Defines `module`.`name` as a host function of type `ty`, usable from every store.
+    pub fn func_new(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: impl Fn(&mut Caller, &[Val], &mut [Val]) -> Result<(), Trap> + 'static,
+    ) -> &mut Self {
+        let f: SharedHostFn = Rc::new(f);
+        self.insert(module, name, Definition::Host { ty, f })
+    }
+
+    /// Defines the functions of import module `module` by `resolve`, which is asked, at each
+    /// instantiation, for every name a module imports from `module` that has no definition of
+    /// its own here, and answers with the function's type and the function (or `None`).
+    pub fn func_resolver(
+        &mut self,
+        module: &str,
+        resolve: impl Fn(&str) -> Option<(FuncType, SharedHostFn)> + 'static,
+    ) -> &mut Self {
+        self.resolvers.insert(module.to_string(), Rc::new(resolve));
         self
     }
 
@@ -32,9 +95,23 @@ impl Linker {
         self
     }
 
-    /// The definition of `module`.`name`.
-    pub fn get(&self, module: &str, name: &str) -> Option<&Extern> {
-        self.defs.get(&(module.to_string(), name.to_string()))
+    fn definition(&self, module: &str, name: &str) -> Option<&Definition> {
+        self.defs.get(module)?.get(name)
+    }
+
+    /// The definition of `module`.`name` as an object of `store` (a host function defined with
+    /// [`Linker::func_new`] is created in `store` for the purpose).
+    pub fn get(&self, store: &Store, module: &str, name: &str) -> Option<Extern> {
+        Some(match self.definition(module, name) {
+            Some(Definition::Extern(e)) => e.clone(),
+            Some(Definition::Host { ty, f }) => {
+                Extern::Func(Func::from_shared(store, ty.clone(), f))
+            }
+            None => {
+                let (ty, f) = self.resolvers.get(module)?(name)?;
+                Extern::Func(Func::from_shared(store, ty, &f))
+            }
+        })
     }
 
     /// Instantiates `module` with imports resolved from this linker.
@@ -46,7 +123,7 @@ impl Linker {
         let imports = module
             .imports()
             .map(|(m, n)| {
-                self.get(m, n).cloned().ok_or_else(|| {
+                self.get(store, m, n).ok_or_else(|| {
                     InstantiateError::Link(format!(
                         "unknown import: `{m}`.`{n}` has not been defined"
                     ))

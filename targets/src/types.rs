@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A WebAssembly value type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ValType {
     /// 32-bit integer.
     I32,
@@ -20,7 +20,7 @@ pub enum ValType {
 }
 
 /// A WebAssembly reference type (nullable references of the reference-types proposal).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum RefType {
     /// `funcref`
     Func,
@@ -40,7 +40,7 @@ impl ValType {
 }
 
 /// A function signature.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct FuncType {
     /// Parameter types.
     pub params: Vec<ValType>,

@@ -72,6 +72,54 @@ fn load_once_instantiate_many_with_isolated_state() {
 }
 
 #[test]
+fn one_linker_serves_a_store_per_request() {
+    // Host functions defined once, with no store, as a server defines its host API at start;
+    // each request gets a fresh store and instance of its own.
+    let seen = Rc::new(Cell::new(0));
+    let mut linker = Linker::new();
+    let s = seen.clone();
+    linker.func_new(
+        "host",
+        "log",
+        FuncType {
+            params: vec![ValType::I32],
+            results: vec![],
+        },
+        move |_, args, _| {
+            s.set(s.get() + args[0].i32().unwrap());
+            Ok(())
+        },
+    );
+    let m = module(COUNTER);
+    for _ in 0..3 {
+        let store = Store::default();
+        let i = linker.instantiate(&store, &m).unwrap();
+        let r = i.get_func("bump").unwrap().call(&[]).unwrap();
+        assert_eq!(r, vec![Val::I32(1)], "every store starts afresh");
+    }
+    assert_eq!(seen.get(), 3, "the one definition ran in every store");
+    // A resolver answers only for the names a module imports, and unknown names stay unknown.
+    let mut by_resolver = Linker::new();
+    let asked = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let a = asked.clone();
+    by_resolver.func_resolver("host", move |name| {
+        a.borrow_mut().push(name.to_string());
+        let f: sowa_runtime::SharedHostFn = Rc::new(|_, _, _| Ok(()));
+        let ty = FuncType {
+            params: vec![ValType::I32],
+            results: vec![],
+        };
+        (name == "log").then_some((ty, f))
+    });
+    let store = Store::default();
+    by_resolver.instantiate(&store, &m).unwrap();
+    assert_eq!(*asked.borrow(), vec!["log".to_string()]);
+    let other = module(r#"(module (import "host" "nope" (func)))"#);
+    let e = by_resolver.instantiate(&store, &other).err().unwrap();
+    assert!(e.to_string().contains("`host`.`nope`"), "{e}");
+}
+
+#[test]
 fn modules_are_shared_across_threads() {
     let m = module(COUNTER);
     let handles: Vec<_> = (0..4)

@@ -1,6 +1,9 @@
-//! `wasmtime-wasi-run [--env K=V]... [--dir HOST[::GUEST]]... FILE.wasm [ARGS...]`: runs a WASI
-//! command under Wasmtime's own preview1 host, as `wasmtime run` would, so that the differential
-//! tests can compare sowa's host with it on the same program. Exit status: the program's
+//! `wasmtime-wasi-run [--env K=V]... [--dir HOST[::GUEST]]... FILE.wasm|FILE.cwasm [ARGS...]`:
+//! runs a WASI command under Wasmtime's own preview1 host, as `wasmtime run` would, so that the
+//! differential tests can compare sowa's host with it on the same program, and the benchmark
+//! can time its start. A `.cwasm` (precompiled by [`wasmtime::Engine::precompile_module`] with
+//! the default configuration, as `wasmtime compile` makes it) is deserialized, not compiled.
+//! `wasmtime-wasi-run --compile IN.wasm OUT.cwasm` makes one. Exit status: the program's
 //! `proc_exit` code, 134 on a trap, 1 when the module cannot be run.
 
 use std::process::ExitCode;
@@ -10,6 +13,14 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
 fn run() -> wasmtime::Result<ExitCode> {
     let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("--compile") {
+        let (Some(input), Some(output)) = (args.nth(1), args.next()) else {
+            wasmtime::bail!("usage: wasmtime-wasi-run --compile IN.wasm OUT.cwasm");
+        };
+        let cwasm = Engine::default().precompile_module(&std::fs::read(input)?)?;
+        std::fs::write(output, cwasm)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
     while let Some(a) = args.peek() {
@@ -36,7 +47,13 @@ fn run() -> wasmtime::Result<ExitCode> {
     argv.extend(args);
     builder.args(&argv);
     let engine = Engine::default();
-    let module = Module::from_file(&engine, &file)?;
+    let module = if file.ends_with(".cwasm") {
+        // SAFETY: the benchmark passes files it made itself with `--compile` just before, with
+        // this same Wasmtime and configuration; nothing else writes them.
+        unsafe { Module::deserialize_file(&engine, &file)? }
+    } else {
+        Module::from_file(&engine, &file)?
+    };
     let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |cx| cx)?;
     let mut store = Store::new(&engine, builder.build_p1());

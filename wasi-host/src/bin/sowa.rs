@@ -2,13 +2,21 @@
 //!
 //! Exit status: the program's `proc_exit` code (0 when `_start` returns); 134 when the program
 //! traps; 1 when the module cannot be loaded, linked or its arguments parsed.
+//!
+//! The process starts at the C `main` below rather than through Rust's `main` wrapper: that
+//! wrapper's start-up installs a stack-overflow handler for the main thread, and finds the
+//! thread's stack by reading and parsing `/proc/self/maps`, a fifth of a cold start's work.
+//! The runtime installs its own fault handlers when wasm first runs; the rest of the wrapper's
+//! start-up that a runner needs (standard descriptors, `SIGPIPE`) and of its exit (flushing
+//! stdout, exit status 101 on a panic) is done here.
+
+#![no_main]
 
 use clap::{Parser, Subcommand};
 use sowa_runtime::{Linker, Module, Store, Trap, Val, ValType};
 use sowa_wasi::WasiCtx;
 use std::cell::RefCell;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::rc::Rc;
 
 /// Status when the program traps (as Wasmtime's CLI: 128 + SIGABRT).
@@ -108,15 +116,18 @@ fn parse_arg(s: &str, ty: ValType) -> Result<Val, String> {
     })
 }
 
-fn report_trap(t: &Trap) -> ExitCode {
+/// Status of a process that loses its main to a panic (as Rust's own `main` wrapper gives).
+const PANIC_STATUS: u8 = 101;
+
+fn report_trap(t: &Trap) -> u8 {
     if let Some(code) = t.exit_code() {
-        return ExitCode::from(code as u8);
+        return code as u8;
     }
     eprintln!("error: {t}");
-    ExitCode::from(TRAP_STATUS)
+    TRAP_STATUS
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, String> {
+fn run(args: RunArgs) -> Result<u8, String> {
     let module = load(&args.file)?;
     let store = Store::default();
     let mut linker = Linker::new();
@@ -151,7 +162,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
             .map_err(|e| format!("--tcplisten {addr}: {e}"))?;
     }
     let ctx = Rc::new(RefCell::new(wasi));
-    sowa_wasi::add_to_linker(&mut linker, &store, ctx);
+    sowa_wasi::add_to_linker(&mut linker, ctx);
     let instance = match linker.instantiate(&store, &module) {
         Ok(i) => i,
         Err(sowa_runtime::InstantiateError::Trap(t)) => return Ok(report_trap(&t)),
@@ -180,7 +191,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
                     for r in results {
                         println!("{r}");
                     }
-                    Ok(ExitCode::SUCCESS)
+                    Ok(0)
                 }
                 Err(t) => Ok(report_trap(&t)),
             }
@@ -190,20 +201,53 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
                 .get_func("_start")
                 .ok_or("the module exports no `_start`; use --invoke to call a function")?;
             match start.call(&[]) {
-                Ok(_) => Ok(ExitCode::SUCCESS),
+                Ok(_) => Ok(0),
                 Err(t) => Ok(report_trap(&t)),
             }
         }
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let r = match cli.command {
-        Command::Run(a) => run(a),
-    };
-    r.unwrap_or_else(|e| {
-        eprintln!("error: {e}");
-        ExitCode::FAILURE
+/// Makes sure descriptors 0, 1 and 2 are open (on `/dev/null` if not), as Rust's start-up does,
+/// so that no file or socket the runner opens can become the program's stdout by accident.
+fn sanitize_stdio() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: a valid array of three pollfd records; a zero timeout never blocks.
+    if unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } < 0 {
+        return;
+    }
+    for p in fds.iter().filter(|p| p.revents & libc::POLLNVAL != 0) {
+        // SAFETY: opening /dev/null takes the lowest free descriptor, which is `p.fd` itself
+        // since every lower one is open; it is deliberately never closed.
+        unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        debug_assert!(p.fd >= 0);
+    }
+}
+
+/// The process entry (see the module comment for why it is not Rust's `main`).
+#[unsafe(no_mangle)]
+pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    sanitize_stdio();
+    // A program writing to a closed pipe gets EPIPE (WASI's `PIPE`), not a dead runner.
+    // SAFETY: setting a standard disposition.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    // glibc hands the arguments to std before `main` runs, so clap reads them as usual.
+    let status = std::panic::catch_unwind(|| {
+        let cli = Cli::parse();
+        let r = match cli.command {
+            Command::Run(a) => run(a),
+        };
+        r.unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            1
+        })
     })
+    .unwrap_or(PANIC_STATUS);
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    status.into()
 }

@@ -16,7 +16,7 @@ mod sock;
 use crate::errno::{Errno, SUCCESS};
 use crate::guest::GuestMemory;
 use crate::WasiCtx;
-use sowa_runtime::{Extern, Func, FuncType, Linker, Store, Trap, Val, ValType};
+use sowa_runtime::{Caller, FuncType, Linker, SharedHostFn, Trap, Val, ValType};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -113,48 +113,83 @@ fn params(sig: &str) -> Vec<ValType> {
         .collect()
 }
 
-/// Defines the WASI functions over `ctx` in `linker`.
-pub fn add_to_linker(linker: &mut Linker, store: &Store, ctx: Rc<RefCell<WasiCtx>>) {
-    for (name, sig, imp) in FUNCTIONS {
-        let ctx = ctx.clone();
-        let imp = *imp;
-        let ty = FuncType {
-            params: params(sig),
-            results: vec![ValType::I32],
-        };
-        let f = Func::new(store, ty, move |caller, args, results| {
-            let mut ctx = ctx.borrow_mut();
-            let mem = caller
-                .memory()
-                .ok_or_else(|| Trap::host("WASI call from a module without a memory"))?;
-            let e = imp(&mut ctx, &mut GuestMemory(mem), &Args(args))
-                .err()
-                .unwrap_or(SUCCESS);
-            results[0] = Val::I32(e as i32);
-            Ok(())
-        });
-        linker.define(MODULE, name, Extern::Func(f));
+/// Defines the WASI functions over `ctx` in `linker`, for every store the linker instantiates
+/// into. Nothing is built per function here: the linker asks [`resolve`] for the functions a
+/// module imports when it instantiates it, so a program importing four of them pays for four.
+pub fn add_to_linker(linker: &mut Linker, ctx: Rc<RefCell<WasiCtx>>) {
+    linker.func_resolver(MODULE, move |name| resolve(&ctx, name));
+}
+
+/// The WASI function `name` over `ctx`, with its type.
+pub fn resolve(ctx: &Rc<RefCell<WasiCtx>>, name: &str) -> Option<(FuncType, SharedHostFn)> {
+    let i32s = |n: usize| vec![ValType::I32; n];
+    Some(match name {
+        "proc_exit" => (
+            FuncType {
+                params: i32s(1),
+                results: vec![],
+            },
+            Rc::new(|_: &mut Caller, args: &[Val], _: &mut [Val]| {
+                Err(proc::exit(args[0].i32().unwrap_or(0)))
+            }),
+        ),
+        "proc_raise" => (
+            FuncType {
+                params: i32s(1),
+                results: i32s(1),
+            },
+            Rc::new(|_: &mut Caller, args: &[Val], results: &mut [Val]| {
+                let e = proc::raise(args[0].i32().unwrap_or(0) as u32)?;
+                results[0] = Val::I32(e as i32);
+                Ok(())
+            }),
+        ),
+        _ => {
+            let (_, sig, imp) = *FUNCTIONS.iter().find(|(n, _, _)| *n == name)?;
+            let ctx = ctx.clone();
+            let f = move |caller: &mut Caller, args: &[Val], results: &mut [Val]| {
+                let mut ctx = ctx.borrow_mut();
+                let mem = caller
+                    .memory()
+                    .ok_or_else(|| Trap::host("WASI call from a module without a memory"))?;
+                let e = imp(&mut ctx, &mut GuestMemory(mem), &Args(args))
+                    .err()
+                    .unwrap_or(SUCCESS);
+                results[0] = Val::I32(e as i32);
+                Ok(())
+            };
+            let ty = FuncType {
+                params: params(sig),
+                results: i32s(1),
+            };
+            (ty, Rc::new(f))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_resolves_with_its_type_and_nothing_else_does() {
+        let ctx = Rc::new(RefCell::new(WasiCtx::new(vec![], vec![])));
+        let names = FUNCTIONS
+            .iter()
+            .map(|(n, _, _)| *n)
+            .chain(["proc_exit", "proc_raise"]);
+        assert_eq!(names.clone().count(), COUNT);
+        for name in names {
+            let (ty, _) = resolve(&ctx, name).unwrap_or_else(|| panic!("{name}"));
+            assert!(ty
+                .params
+                .iter()
+                .all(|t| matches!(t, ValType::I32 | ValType::I64)));
+        }
+        let (ty, _) = resolve(&ctx, "path_open").unwrap();
+        assert_eq!(ty.params.len(), 9);
+        assert_eq!(ty.params[5], ValType::I64);
+        assert!(resolve(&ctx, "fd_write2").is_none());
+        assert!(resolve(&ctx, "").is_none());
     }
-    let exit = Func::new(
-        store,
-        FuncType {
-            params: vec![ValType::I32],
-            results: vec![],
-        },
-        |_, args, _| Err(proc::exit(args[0].i32().unwrap_or(0))),
-    );
-    linker.define(MODULE, "proc_exit", Extern::Func(exit));
-    let raise = Func::new(
-        store,
-        FuncType {
-            params: vec![ValType::I32],
-            results: vec![ValType::I32],
-        },
-        |_, args, results| {
-            let e = proc::raise(args[0].i32().unwrap_or(0) as u32)?;
-            results[0] = Val::I32(e as i32);
-            Ok(())
-        },
-    );
-    linker.define(MODULE, "proc_raise", Extern::Func(raise));
 }
