@@ -236,7 +236,7 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
         data_offset: data_offset as u64,
         data_len: input.data_len,
         text_len: input.text.len() as u64,
-        digest: [0; 32],
+        digest: 0,
         tables: input.manifest.directory(),
     };
     header.digest = header.compute_digest(&input.manifest.core);

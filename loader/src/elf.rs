@@ -1,5 +1,8 @@
 //! Reads the ELF container: machine, symbols, segments, and where manifest and text are.
 
+use goblin::elf::dynamic::Dynamic;
+use goblin::elf::header::{Header, EI_CLASS, EI_DATA, ELFCLASS64, ELFDATA2LSB};
+use goblin::elf::program_header::ProgramHeader;
 use sowa_targets::artifact::{ManifestHeader, MANIFEST_SYMBOL, TEXT_SYMBOL};
 use sowa_targets::Arch;
 
@@ -64,13 +67,13 @@ fn machine_arch(machine: u16) -> Option<Arch> {
 /// Translates a virtual address to a file offset through the PT_LOAD segments, requiring
 /// `len` bytes to lie in one segment's file image; `exec` demands an executable segment.
 fn vaddr_to_offset(
-    elf: &goblin::elf::Elf<'_>,
+    phdrs: &[ProgramHeader],
     vaddr: u64,
     len: u64,
     exec: bool,
     file_len: usize,
 ) -> Option<usize> {
-    elf.program_headers
+    phdrs
         .iter()
         .filter(|p| p.p_type == goblin::elf::program_header::PT_LOAD)
         .filter(|p| !exec || p.is_executable())
@@ -86,13 +89,67 @@ fn vaddr_to_offset(
         })
 }
 
+/// What the loader needs of a dynamic symbol.
+struct DynSym {
+    st_value: u64,
+    st_size: u64,
+}
+
+/// The dynamic symbol called `name`: read straight from the dynamic symbol table, whose length
+/// the SysV hash table gives, as a dynamic loader would. (goblin's `Elf::parse` would also
+/// decode every section and every name of the static symbol table, which holds one symbol
+/// per function: work that grows with the module at every load.)
+fn dynamic_symbol(
+    file: &[u8],
+    info: &goblin::elf::dynamic::DynamicInfo,
+    name: &str,
+) -> Result<DynSym, LoadError> {
+    let bad = |what: &str| LoadError::Elf(format!("dynamic {what} outside the file"));
+    let hash = info
+        .hash
+        .ok_or_else(|| LoadError::NotSowa("no symbol hash table".into()))? as usize;
+    let nchain = file
+        .get(hash + 4..hash + 8)
+        .ok_or_else(|| bad("hash table"))?;
+    let count = u32::from_le_bytes(nchain.try_into().unwrap()) as usize;
+    let strtab = file
+        .get(info.strtab..info.strtab.saturating_add(info.strsz))
+        .ok_or_else(|| bad("string table"))?;
+    const SIZE: usize = 24; // Elf64_Sym: name u32, info u8, other u8, shndx u16, value, size
+    let table = count
+        .checked_mul(SIZE)
+        .and_then(|n| file.get(info.symtab..info.symtab.checked_add(n)?))
+        .ok_or_else(|| bad("symbol table"))?;
+    for rec in table.chunks_exact(SIZE).skip(1) {
+        let at = u32::from_le_bytes(rec[0..4].try_into().unwrap()) as usize;
+        let sym_name = strtab
+            .get(at..)
+            .and_then(|s| s.get(..s.iter().position(|b| *b == 0)?));
+        if sym_name == Some(name.as_bytes()) {
+            return Ok(DynSym {
+                st_value: u64::from_le_bytes(rec[8..16].try_into().unwrap()),
+                st_size: u64::from_le_bytes(rec[16..24].try_into().unwrap()),
+            });
+        }
+    }
+    Err(LoadError::NotSowa(format!("no `{name}` symbol")))
+}
+
 /// Parses and checks the container; returns where the manifest and the text are.
 pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
-    let elf = goblin::elf::Elf::parse(file).map_err(|e| LoadError::Elf(e.to_string()))?;
-    if !elf.is_64 || !elf.little_endian {
+    if file.len() < 4 || file[..4] != *b"\x7fELF" {
+        return Err(LoadError::Elf(if file.len() < 4 {
+            "the file is too short to be one (truncated?)".into()
+        } else {
+            "no ELF magic".into()
+        }));
+    }
+    let header: Header = goblin::elf::Elf::parse_header(file)
+        .map_err(|e| LoadError::Elf(format!("header: {e} (truncated?)")))?;
+    if header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB {
         return Err(LoadError::Elf("not a 64-bit little-endian file".into()));
     }
-    match machine_arch(elf.header.e_machine) {
+    match machine_arch(header.e_machine) {
         Some(a) if a == host => {}
         Some(a) => {
             return Err(LoadError::WrongTarget {
@@ -102,24 +159,44 @@ pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
         }
         None => {
             return Err(LoadError::WrongTarget {
-                found: format!("ELF machine {}", elf.header.e_machine),
+                found: format!("ELF machine {}", header.e_machine),
                 host,
             })
         }
     }
-    if elf.header.e_type != goblin::elf::header::ET_DYN {
+    if header.e_type != goblin::elf::header::ET_DYN {
         return Err(LoadError::Elf("not a shared object (ET_DYN)".into()));
     }
-    let symbol = |name: &str| {
-        elf.dynsyms
-            .iter()
-            .find(|s| elf.dynstrtab.get_at(s.st_name) == Some(name))
-            .ok_or_else(|| LoadError::NotSowa(format!("no `{name}` symbol")))
-    };
+    let ctx = goblin::container::Ctx::new(
+        goblin::container::Container::Big,
+        goblin::container::Endian::Little,
+    );
+    let phdrs = ProgramHeader::parse(file, header.e_phoff as usize, header.e_phnum as usize, ctx)
+        .map_err(|e| LoadError::Elf(format!("program headers: {e} (truncated?)")))?;
+    // Cheap checks that catch a truncated file where a full parse would: the section header
+    // table comes last, and every segment must be in the file.
+    let shdrs_end = header
+        .e_shoff
+        .checked_add(header.e_shnum as u64 * header.e_shentsize as u64);
+    let segments_in_file = phdrs.iter().all(|p| {
+        p.p_offset
+            .checked_add(p.p_filesz)
+            .is_some_and(|e| e <= file.len() as u64)
+    });
+    if shdrs_end.is_none_or(|e| e > file.len() as u64) || !segments_in_file {
+        return Err(LoadError::Elf(format!(
+            "the file is truncated ({} bytes): compile it again or copy it whole",
+            file.len()
+        )));
+    }
+    let dynamic = Dynamic::parse(file, &phdrs, ctx)
+        .map_err(|e| LoadError::Elf(format!("dynamic section: {e} (truncated?)")))?
+        .ok_or_else(|| LoadError::NotSowa("no dynamic section".into()))?;
+    let symbol = |name: &str| dynamic_symbol(file, &dynamic.info, name);
     let manifest_sym = symbol(MANIFEST_SYMBOL)?;
     let text_sym = symbol(TEXT_SYMBOL)?;
     let header_len = ManifestHeader::SIZE as u64;
-    let hdr_off = vaddr_to_offset(&elf, manifest_sym.st_value, header_len, false, file.len())
+    let hdr_off = vaddr_to_offset(&phdrs, manifest_sym.st_value, header_len, false, file.len())
         .ok_or_else(|| LoadError::Corrupt("manifest lies outside the file".into()))?;
     let header = ManifestHeader::from_bytes(&file[hdr_off..hdr_off + ManifestHeader::SIZE])
         .map_err(|e| LoadError::Format(e.to_string()))?;
@@ -135,11 +212,16 @@ pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
         .total_len()
         .filter(|l| *l <= manifest_sym.st_size)
         .ok_or_else(|| LoadError::Corrupt("manifest length exceeds its symbol".into()))?;
-    vaddr_to_offset(&elf, manifest_sym.st_value, manifest_len, false, file.len())
-        .ok_or_else(|| LoadError::Corrupt("manifest truncated".into()))?;
-    let text_offset =
-        vaddr_to_offset(&elf, text_sym.st_value, header.text_len, true, file.len())
-            .ok_or_else(|| LoadError::Corrupt("text lies outside an executable segment".into()))?;
+    vaddr_to_offset(
+        &phdrs,
+        manifest_sym.st_value,
+        manifest_len,
+        false,
+        file.len(),
+    )
+    .ok_or_else(|| LoadError::Corrupt("manifest truncated".into()))?;
+    let text_offset = vaddr_to_offset(&phdrs, text_sym.st_value, header.text_len, true, file.len())
+        .ok_or_else(|| LoadError::Corrupt("text lies outside an executable segment".into()))?;
     let data_end = header
         .data_offset
         .checked_add(header.data_len)

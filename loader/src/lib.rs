@@ -1,7 +1,7 @@
 //! Maps a sowa artifact (an ELF shared object written by `sowac`) and checks it, without `dlopen`.
 //!
 //! [`Artifact::open`] maps the file read-only, parses it with goblin, finds the manifest through the
-//! dynamic symbol table, checks magic, format version, target and the digest of the header and
+//! dynamic symbol table, checks magic, format version, target and the checksum of the header and
 //! core, decodes the core and checks its indices ([`check`]), and maps the text read+execute
 //! straight from the file, so code pages are shared between processes and nothing is rewritten.
 //! The manifest's tables stay where they are in the mapping: nothing done here grows with the
@@ -58,7 +58,7 @@ impl Artifact {
         let core = layout.core_bytes(&map);
         if !layout.header.verify(core) {
             return Err(LoadError::Corrupt(
-                "manifest digest mismatch (the file is damaged or was modified)".into(),
+                "manifest checksum mismatch (the file is damaged or was modified)".into(),
             ));
         }
         let info = ModuleInfo::decode(core).map_err(|e| LoadError::Format(e.to_string()))?;

@@ -189,8 +189,9 @@ extern "C" fn table_init(
     if !in_bounds(src, len, n as u64) || !in_bounds(dst, len, t.len()) {
         return FAIL;
     }
+    let tables = i.module.inner.tables();
     for k in 0..len as usize {
-        match crate::instance::elem_item(i, seg, src as usize + k) {
+        match crate::instance::elem_item(i, &tables, seg, src as usize + k) {
             Some(v) => t.elements[dst as usize + k] = v,
             None => return FAIL,
         }

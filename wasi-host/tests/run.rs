@@ -211,7 +211,7 @@ fn tampered_manifest_is_refused_cleanly() {
     let so = std::fs::read(compile(dir.path(), "calls")).unwrap();
     let (core, _) = manifest_ranges(&so);
     let bad = dir.path().join("bad.so");
-    // Flip each byte of the manifest header and a spread of bytes of its core: the digest
+    // Flip each byte of the manifest header and a spread of bytes of its core: the checksum
     // covers both.
     let step = (core.len() / 200).max(1);
     for i in (core.start..core.end)
@@ -230,7 +230,7 @@ fn tampered_manifest_is_refused_cleanly() {
 #[test]
 fn damaged_tables_never_crash_the_runner() {
     // The tables are read in place and checked record by record where they are used, not
-    // hashed at load: a damaged one may change what a trap report says or fail the program,
+    // checksummed at load: a damaged one may change what a trap report says or fail the program,
     // but the runner must end with a status of its own, never die of a signal or a panic.
     let dir = tempfile::tempdir().unwrap();
     let so = std::fs::read(compile(dir.path(), "calls")).unwrap();

@@ -12,7 +12,7 @@ use crate::traps::Trap;
 use crate::values::Val;
 use crate::Func;
 use sowa_targets::artifact::{
-    ConstExpr, ConstOp, ElemItems, ElementSegment, ImportKind, ModuleInfo, SegmentMode,
+    ConstExpr, ConstOp, ElemItems, ElementSegment, ImportKind, ModuleInfo, SegmentMode, Tables,
 };
 use sowa_targets::vmctx;
 use sowa_targets::{GlobalType, MemoryType, TableType, TrapKind, ValType};
@@ -112,14 +112,15 @@ pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> Val {
 
 /// The value of element `k` of `seg` in the instance being built, or `None` when the manifest's
 /// element function table is damaged (an entry past it, or naming no function).
-pub(crate) fn elem_item(inst: &InstanceData, seg: &ElementSegment, k: usize) -> Option<usize> {
+pub(crate) fn elem_item(
+    inst: &InstanceData,
+    tables: &Tables<'_>,
+    seg: &ElementSegment,
+    k: usize,
+) -> Option<usize> {
     match &seg.items {
         ElemItems::Funcs { start, .. } => {
-            let f = inst
-                .module
-                .inner
-                .tables()
-                .elem_func(start.checked_add(u32::try_from(k).ok()?)?)?;
+            let f = tables.elem_func(start.checked_add(u32::try_from(k).ok()?)?)?;
             (f < inst.module.info().num_funcs).then(|| inst.funcref(f) as usize)
         }
         ElemItems::Exprs(items) => {
@@ -332,7 +333,7 @@ impl Instance {
                 SegmentMode::Active { index, offset } => {
                     let off = eval(inst, offset, ValType::I32).i32().unwrap_or(0) as u32 as u64;
                     let items = (0..seg.items.len())
-                        .map(|k| elem_item(inst, seg, k))
+                        .map(|k| elem_item(inst, &tables, seg, k))
                         .collect::<Option<Vec<usize>>>()
                         .ok_or_else(|| {
                             InstantiateError::Corrupt(format!("element segment {i}'s items"))

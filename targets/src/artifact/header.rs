@@ -9,9 +9,16 @@
 //!  24  data_offset     u64      file offset of the data section
 //!  32  data_len        u64
 //!  40  text_len        u64
-//!  48  digest          [u8; 32] SHA-256 of bytes 0..48, the directory and the core
+//!  48  checksum        u32      CRC-32 of bytes 0..48, the directory and the core
+//!  52  reserved        [u8; 28] zero (refused otherwise)
 //!  80  directory       TableId::COUNT x { offset: u64, len: u64 }, from the header's start
 //! ```
+//!
+//! The checksum catches a damaged or truncated file before anything in it is obeyed. It is a
+//! CRC, not a cryptographic hash, on purpose: whoever can modify the file can recompute any
+//! unkeyed digest, so a hash would buy no protection against tampering, only cost (a software
+//! SHA-256 of the core was a sixth of a cold start's instructions on CPUs without SHA
+//! instructions, such as a Raspberry Pi's). Protection against tampering is a signature's job.
 
 use super::tables::TableId;
 use super::{FormatError, FORMAT_VERSION, MAGIC};
@@ -37,8 +44,8 @@ pub struct ManifestHeader {
     pub data_len: u64,
     /// Length of the text in bytes.
     pub text_len: u64,
-    /// SHA-256 of the header's other fields and the core ([`ManifestHeader::compute_digest`]).
-    pub digest: [u8; 32],
+    /// CRC-32 of the header's other fields and the core ([`ManifestHeader::compute_digest`]).
+    pub digest: u32,
     /// Where the tables are.
     pub tables: TableDir,
 }
@@ -47,15 +54,14 @@ impl ManifestHeader {
     /// Encoded size of the header.
     pub const SIZE: usize = HEADER_SIZE;
 
-    /// The digest of every header field but the digest itself, and of the encoded core.
-    pub fn compute_digest(&self, core: &[u8]) -> [u8; 32] {
-        use sha2::Digest;
+    /// The checksum of every header field but the checksum itself, and of the encoded core.
+    pub fn compute_digest(&self, core: &[u8]) -> u32 {
         let bytes = self.to_bytes();
-        let mut h = sha2::Sha256::new();
+        let mut h = crc32fast::Hasher::new();
         h.update(&bytes[..48]);
         h.update(&bytes[80..]);
         h.update(core);
-        h.finalize().into()
+        h.finalize()
     }
 
     /// Whether the digest matches the header and `core`.
@@ -81,7 +87,7 @@ impl ManifestHeader {
         b[24..32].copy_from_slice(&self.data_offset.to_le_bytes());
         b[32..40].copy_from_slice(&self.data_len.to_le_bytes());
         b[40..48].copy_from_slice(&self.text_len.to_le_bytes());
-        b[48..80].copy_from_slice(&self.digest);
+        b[48..52].copy_from_slice(&self.digest.to_le_bytes());
         for (i, (off, len)) in self.tables.iter().enumerate() {
             let at = 80 + 16 * i;
             b[at..at + 8].copy_from_slice(&off.to_le_bytes());
@@ -111,6 +117,11 @@ impl ManifestHeader {
         if b.len() < HEADER_SIZE {
             return Err(FormatError::Truncated("header"));
         }
+        if b[52..80].iter().any(|x| *x != 0) {
+            return Err(FormatError::Corrupt(
+                "reserved header bytes are not zero".into(),
+            ));
+        }
         let mut tables = [(0, 0); TableId::COUNT];
         for (i, t) in tables.iter_mut().enumerate() {
             *t = (u64_at(80 + 16 * i), u64_at(88 + 16 * i));
@@ -122,7 +133,7 @@ impl ManifestHeader {
             data_offset: u64_at(24),
             data_len: u64_at(32),
             text_len: u64_at(40),
-            digest: b[48..80].try_into().unwrap(),
+            digest: u32_at(48),
             tables,
         })
     }
@@ -142,7 +153,7 @@ mod tests {
             data_offset: 4096,
             data_len: 3,
             text_len: 64,
-            digest: [7; 32],
+            digest: 7,
             tables,
         }
     }
@@ -163,6 +174,12 @@ mod tests {
         assert!(matches!(
             ManifestHeader::from_bytes(&bad),
             Err(FormatError::BadMagic)
+        ));
+        bad = b;
+        bad[60] = 1;
+        assert!(matches!(
+            ManifestHeader::from_bytes(&bad),
+            Err(FormatError::Corrupt(_))
         ));
         assert!(ManifestHeader::from_bytes(&b[..20]).is_err());
         assert!(ManifestHeader::from_bytes(&b[..HEADER_SIZE - 1]).is_err());

@@ -4,7 +4,7 @@
 //! [`MANIFEST_SYMBOL`], which names this layout:
 //!
 //! ```text
-//! ManifestHeader   magic, version, target, lengths, digest, table directory  (HEADER_SIZE bytes)
+//! ManifestHeader   magic, version, target, lengths, checksum, table directory  (HEADER_SIZE bytes)
 //! core             postcard-encoded ModuleInfo: types, imports, exports, memories, tables,
 //!                  globals, element segments, segments applied at instantiation
 //! tables           fixed-size little-endian records, read in place ([`tables`]):
@@ -12,8 +12,8 @@
 //! ```
 //!
 //! Loading costs the same for a 60 MB module as for hello: the header and the core (bounded by
-//! what the module declares, not by its code size) are checked against the digest and decoded;
-//! the tables, whose size grows with the code, are never decoded or hashed at load. They are
+//! what the module declares, not by its code size) are checked against the checksum and decoded;
+//! the tables, whose size grows with the code, are never decoded or checksummed at load. They are
 //! read where they lie, every read bounds-checked, when something needs one entry: the signal
 //! handler a trap site, a trap report a function name, `memory.init` a data segment. A damaged
 //! table therefore misnames a trap or fails that one operation; full-file integrity is the job

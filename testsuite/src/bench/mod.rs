@@ -7,6 +7,7 @@ pub mod fileio;
 pub mod native;
 pub mod report;
 pub mod sowa_rt;
+pub mod startup;
 pub mod wasmtime_rt;
 
 use anyhow::{bail, Context, Result};
@@ -21,6 +22,29 @@ pub const QUICK: &[&str] = &["fib", "primes", "sha256", "jacobi1d", "quicksort",
 pub fn median(v: &mut [Duration]) -> Duration {
     v.sort();
     v[v.len() / 2]
+}
+
+/// Minimum, median and maximum of a set of timings, so that a reader sees the noise.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    /// Fastest.
+    pub min: Duration,
+    /// Median.
+    pub median: Duration,
+    /// Slowest.
+    pub max: Duration,
+}
+
+impl Stats {
+    /// The statistics of `v` (sorted in place).
+    pub fn of(v: &mut [Duration]) -> Stats {
+        let median = median(v);
+        Stats {
+            min: v[0],
+            median,
+            max: v[v.len() - 1],
+        }
+    }
 }
 
 /// Geometric mean of positive ratios.
@@ -50,8 +74,8 @@ pub struct Results {
     pub rows: Vec<Row>,
     /// (module, sowa, wasmtime pooling) median instantiation times.
     pub instantiation: Vec<(String, Duration, Duration)>,
-    /// (runtime, median wall time, peak RSS KiB) of the trivial program's whole process.
-    pub cold_start: Vec<(String, Duration, u64)>,
+    /// Cold starts, their breakdown and real programs' starts.
+    pub startup: startup::Startup,
     /// (runtime, peak RSS KiB) running the largest workload as a process.
     pub largest_rss: Vec<(String, u64)>,
     /// Which workload the largest was.
@@ -64,6 +88,8 @@ pub struct Results {
 
 /// Paths the harness works with.
 pub struct Dirs {
+    /// The checkout.
+    pub root: PathBuf,
     /// `testsuite/bench`.
     pub bench: PathBuf,
     /// `target/bench`, for native builds and reports.
@@ -77,6 +103,7 @@ impl Dirs {
     pub fn new() -> Dirs {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         Dirs {
+            root: root.clone(),
             bench: root.join("testsuite/bench"),
             out: root.join("target/bench"),
             release: root.join("target/release"),
@@ -104,10 +131,12 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, {}", std::env::consts::ARCH)
 }
 
-/// Builds the `sowa` runner and `wasmtime-run` so that whole processes can be timed.
-fn build_runners() -> Result<()> {
+/// Builds the `sowa` runners and `wasmtime-run` so that whole processes can be timed: the
+/// default runner, the device runner (`--profile device`, no compiler) and the device runner
+/// linked statically (skipped with a message when the static C library is missing).
+fn build_runners(root: &Path) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let st = Command::new(cargo)
+    let st = Command::new(&cargo)
         .args([
             "build",
             "--release",
@@ -125,6 +154,27 @@ fn build_runners() -> Result<()> {
         .status()?;
     if !st.success() {
         bail!("building the runners failed");
+    }
+    let device = ["build", "--profile", "device", "-p", "sowa-wasi"];
+    let st = Command::new(&cargo)
+        .args(device)
+        .args(["--no-default-features", "--target-dir"])
+        .arg(root.join("target/device"))
+        .status()?;
+    if !st.success() {
+        bail!("building the device runner failed");
+    }
+    // Static linking needs the target named (so that build scripts and proc macros, built for
+    // the host, stay dynamic) and its flag given for that target only.
+    let triple = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    let st = Command::new(&cargo)
+        .args(device)
+        .args(["--no-default-features", "--target", &triple, "--target-dir"])
+        .arg(root.join("target/device-static"))
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .status()?;
+    if !st.success() {
+        eprintln!("note: the static device runner did not build; its column is left out");
     }
     Ok(())
 }
@@ -184,11 +234,24 @@ fn measure(dirs: &Dirs, name: &str, reps: usize, progress: &mut dyn FnMut(&str))
     })
 }
 
+/// Measures only the start-up figures (see [`startup`]).
+pub fn run_startup(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<startup::Startup> {
+    let dirs = Dirs::new();
+    std::fs::create_dir_all(&dirs.out)?;
+    build_runners(&dirs.root)?;
+    let mut s = startup::Startup::default();
+    progress("cold start");
+    startup::measure_hello(&dirs, if quick { 30 } else { 200 }, &mut s)?;
+    progress("real programs' start");
+    startup::measure_real(&dirs, if quick { 5 } else { 20 }, &mut s)?;
+    Ok(s)
+}
+
 /// Runs the whole benchmark (or the `quick` set); `progress` is told what is being measured.
 pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<Results> {
     let dirs = Dirs::new();
     std::fs::create_dir_all(&dirs.out)?;
-    build_runners()?;
+    build_runners(&dirs.root)?;
     let names: Vec<String> = if quick {
         QUICK.iter().map(|s| s.to_string()).collect()
     } else {
@@ -218,8 +281,11 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<Results> {
         results.instantiation.push((name.to_string(), s, w));
     }
 
-    // Whole processes: cold start of the trivial program and memory of the largest workload.
+    // Whole processes: cold starts, real programs' starts, memory of the largest workload.
     progress("cold start");
+    startup::measure_hello(&dirs, if quick { 30 } else { 200 }, &mut results.startup)?;
+    progress("real programs' start");
+    startup::measure_real(&dirs, if quick { 5 } else { 20 }, &mut results.startup)?;
     let files = |name: &str| -> Result<(PathBuf, PathBuf)> {
         let wasm = std::fs::read(dirs.bench.join(format!("wasm/{name}.wasm")))?;
         let so = dirs.out.join(format!("{name}.so"));
@@ -246,22 +312,6 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<Results> {
             ("Wasmtime (precompiled, pooling)".to_string(), w),
         ])
     };
-    let trivial_native = native::build(
-        native::Cc::Clang,
-        &dirs.bench.join("c"),
-        &dirs.out,
-        "trivial",
-        true,
-    )?;
-    let runs = if quick { 10 } else { 30 };
-    for (label, mut cmd) in processes("trivial", &trivial_native)? {
-        let mut walls = Vec::new();
-        for _ in 0..runs {
-            walls.push(native::wall_time(&mut cmd)?);
-        }
-        let rss = native::peak_rss(&mut cmd)?;
-        results.cold_start.push((label, median(&mut walls), rss));
-    }
     progress("peak memory");
     let largest = if quick { "matmul" } else { "atax" };
     results.largest = largest.to_string();

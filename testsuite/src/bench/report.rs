@@ -105,25 +105,7 @@ pub fn markdown(r: &Results) -> String {
         );
     }
 
-    let _ = writeln!(
-        s,
-        "\nCold start of the trivial program, whole process (median wall time):\n"
-    );
-    let _ = writeln!(
-        s,
-        "| runtime | ms | over native | ratio to native | peak RSS (KiB) |"
-    );
-    let _ = writeln!(s, "|---|---:|---:|---:|---:|");
-    let native = r.cold_start.first().map(|c| c.1).unwrap_or_default();
-    for (label, wall, rss) in &r.cold_start {
-        let _ = writeln!(
-            s,
-            "| {label} | {:.2} | {:+.2} ms | {:.1}x | {rss} |",
-            wall.as_secs_f64() * 1e3,
-            (wall.as_secs_f64() - native.as_secs_f64()) * 1e3,
-            wall.as_secs_f64() / native.as_secs_f64()
-        );
-    }
+    startup(&mut s, &r.startup);
     let _ = writeln!(
         s,
         "\nPeak RSS running `{}` as a whole process (KiB):\n",
@@ -158,6 +140,82 @@ pub fn markdown(r: &Results) -> String {
         }
     }
     s
+}
+
+fn ms2(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1e3)
+}
+
+fn stats(st: &super::Stats) -> String {
+    format!("{} ({}-{})", ms2(st.median), ms2(st.min), ms2(st.max))
+}
+
+/// The start-up sections of the report.
+pub fn startup(s: &mut String, st: &super::startup::Startup) {
+    let _ = writeln!(
+        s,
+        "\nCold start of a C hello world, whole process, runs interleaved; wall time in ms, \
+         median (min-max):\n"
+    );
+    let _ = writeln!(
+        s,
+        "| runtime | ms | median over native | peak RSS (KiB) | runner stripped (bytes) |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+    let native = st.hello.first().map(|c| c.wall.median).unwrap_or_default();
+    for row in &st.hello {
+        let size = row.runner_size.map_or("".into(), |b| b.to_string());
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:+.3} ms | {} | {size} |",
+            row.label,
+            stats(&row.wall),
+            (row.wall.median.as_secs_f64() - native.as_secs_f64()) * 1e3,
+            row.rss_kib
+        );
+    }
+    if let Some(first) = st.breakdown.first() {
+        let _ = writeln!(
+            s,
+            "\nWhere a cold start goes (median µs per phase; `SOWA_STARTUP_TRACE=1` makes the \
+             runner report its phases):\n"
+        );
+        let names: Vec<&str> = first.phases.iter().map(|p| p.0.as_str()).collect();
+        let _ = writeln!(s, "| runner | {} | total |", names.join(" | "));
+        let _ = writeln!(s, "|---|{}---:|", "---:|".repeat(names.len()));
+        for b in &st.breakdown {
+            let cells: Vec<String> = b.phases.iter().map(|p| us(p.1)).collect();
+            let total: Duration = b.phases.iter().map(|p| p.1).sum();
+            let _ = writeln!(s, "| {} | {} | {} |", b.label, cells.join(" | "), us(total));
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nStart of real programs (not checked in; `testsuite/bench/fetch-real.sh` fetches \
+         them), runs interleaved; wall time in ms, median (min-max), and peak RSS:\n"
+    );
+    if let Some(why) = &st.real_skipped {
+        let _ = writeln!(s, "Skipped: {why}.");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| program | sowa | Wasmtime (.cwasm) | ratio of medians | peak RSS sowa / Wasmtime (KiB) | same output and status |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---|");
+    for r in &st.real {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.2}x | {} / {} | {} |",
+            r.label,
+            stats(&r.sowa),
+            stats(&r.wasmtime),
+            r.sowa.median.as_secs_f64() / r.wasmtime.median.as_secs_f64(),
+            r.rss_kib.0,
+            r.rss_kib.1,
+            if r.same_output { "yes" } else { "NO" }
+        );
+    }
 }
 
 /// A bar chart of execution time ratios to native clang (lower is better).

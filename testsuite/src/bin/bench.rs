@@ -1,12 +1,16 @@
-//! `bench [--quick]`: sowa against native code and Wasmtime on the same workloads, in one run.
-//! Prints a markdown report and writes `target/bench/report.md` and `target/bench/report.svg`.
-//! Needs clang and gcc for the native columns.
+//! `bench [--quick] [--startup]`: sowa against native code and Wasmtime on the same workloads,
+//! in one run. Prints a markdown report and writes `target/bench/report.md` and
+//! `target/bench/report.svg`. Needs clang and gcc for the native columns. `--startup` measures
+//! only cold starts, their breakdown and real programs' starts (`target/bench/startup.md`).
 
 use sowa_testsuite::bench;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let quick = std::env::args().any(|a| a == "--quick");
+    if std::env::args().any(|a| a == "--startup") {
+        return startup_only(quick);
+    }
     let results = match bench::run(quick, &mut |what| eprintln!("measuring {what} ...")) {
         Ok(r) => r,
         Err(e) => {
@@ -29,6 +33,33 @@ fn main() -> ExitCode {
     );
     if results.rows.iter().any(|r| !r.checksums_agree) {
         eprintln!("error: some runtimes computed different checksums");
+        return ExitCode::FAILURE;
+    }
+    if results.startup.real.iter().any(|r| !r.same_output) {
+        eprintln!("error: a real program printed differently under sowa and Wasmtime");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn startup_only(quick: bool) -> ExitCode {
+    let s = match bench::run_startup(quick, &mut |what| eprintln!("measuring {what} ...")) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut md = String::new();
+    bench::report::startup(&mut md, &s);
+    println!("{md}");
+    let path = bench::Dirs::new().out.join("startup.md");
+    if let Err(e) = std::fs::write(&path, &md) {
+        eprintln!("error: writing {}: {e}", path.display());
+        return ExitCode::FAILURE;
+    }
+    if s.real.iter().any(|r| !r.same_output) {
+        eprintln!("error: a real program printed differently under sowa and Wasmtime");
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

@@ -127,8 +127,44 @@ fn report_trap(t: &Trap) -> u8 {
     TRAP_STATUS
 }
 
-fn run(args: RunArgs) -> Result<u8, String> {
+/// Start-up phases, timed when `SOWA_STARTUP_TRACE` is set and reported on stderr as one line,
+/// `sowa-startup: args=NS load=NS instantiate=NS run=NS teardown=NS`: the benchmark's breakdown
+/// of a cold start (the rest of a process's wall time is exec, dynamic loading and exit).
+struct Phases {
+    on: bool,
+    last: std::time::Instant,
+    marks: Vec<(&'static str, u128)>,
+}
+
+impl Phases {
+    fn start() -> Phases {
+        Phases {
+            on: std::env::var_os("SOWA_STARTUP_TRACE").is_some(),
+            last: std::time::Instant::now(),
+            marks: Vec::new(),
+        }
+    }
+
+    /// Ends phase `name`, which began at the previous mark.
+    fn mark(&mut self, name: &'static str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            self.marks.push((name, (now - self.last).as_nanos()));
+            self.last = now;
+        }
+    }
+
+    fn report(&self) {
+        if self.on {
+            let line: Vec<String> = self.marks.iter().map(|(n, t)| format!("{n}={t}")).collect();
+            eprintln!("sowa-startup: {}", line.join(" "));
+        }
+    }
+}
+
+fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
     let module = load(&args.file)?;
+    phases.mark("load");
     let store = Store::default();
     let mut linker = Linker::new();
     let program = args.file.display().to_string();
@@ -168,6 +204,7 @@ fn run(args: RunArgs) -> Result<u8, String> {
         Err(sowa_runtime::InstantiateError::Trap(t)) => return Ok(report_trap(&t)),
         Err(e) => return Err(e.to_string()),
     };
+    phases.mark("instantiate");
     match &args.invoke {
         Some(name) => {
             let f = instance
@@ -200,10 +237,12 @@ fn run(args: RunArgs) -> Result<u8, String> {
             let start = instance
                 .get_func("_start")
                 .ok_or("the module exports no `_start`; use --invoke to call a function")?;
-            match start.call(&[]) {
-                Ok(_) => Ok(0),
-                Err(t) => Ok(report_trap(&t)),
-            }
+            let status = match start.call(&[]) {
+                Ok(_) => 0,
+                Err(t) => report_trap(&t),
+            };
+            phases.mark("run");
+            Ok(status)
         }
     }
 }
@@ -237,10 +276,15 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     // glibc hands the arguments to std before `main` runs, so clap reads them as usual.
     let status = std::panic::catch_unwind(|| {
+        let mut phases = Phases::start();
         let cli = Cli::parse();
+        phases.mark("args");
         let r = match cli.command {
-            Command::Run(a) => run(a),
+            Command::Run(a) => run(a, &mut phases),
         };
+        // Dropping the instance, store and module was part of `run`'s return.
+        phases.mark("teardown");
+        phases.report();
         r.unwrap_or_else(|e| {
             eprintln!("error: {e}");
             1
