@@ -120,16 +120,12 @@ impl Linker {
         store: &Store,
         module: &Module,
     ) -> Result<Instance, InstantiateError> {
-        let imports = module
-            .imports()
-            .map(|(m, n)| {
-                self.get(store, m, n).ok_or_else(|| {
-                    InstantiateError::Link(format!(
-                        "unknown import: `{m}`.`{n}` has not been defined"
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut imports = Vec::with_capacity(module.info().imports.len());
+        for (m, n) in module.imports() {
+            imports.push(self.get(store, m, n).ok_or_else(|| {
+                InstantiateError::Link(format!("unknown import: `{m}`.`{n}` has not been defined"))
+            })?);
+        }
         Instance::new(store, module, &imports)
     }
 }

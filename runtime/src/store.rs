@@ -49,7 +49,9 @@ pub(crate) struct Objects {
 }
 
 pub(crate) struct StoreInner {
-    pub vm_limits: Box<UnsafeCell<VMLimits>>,
+    /// Inline: the store lives in its `Rc`'s allocation, which never moves, so contexts can
+    /// point here without a box of its own.
+    pub vm_limits: UnsafeCell<VMLimits>,
     pub limits: StoreLimits,
     pub objects: RefCell<Objects>,
 }
@@ -70,7 +72,7 @@ impl Store {
     pub fn new(limits: StoreLimits) -> Store {
         Store {
             inner: Rc::new(StoreInner {
-                vm_limits: Box::new(UnsafeCell::new(VMLimits { stack_limit: 0 })),
+                vm_limits: UnsafeCell::new(VMLimits { stack_limit: 0 }),
                 limits,
                 objects: RefCell::new(Objects::default()),
             }),
