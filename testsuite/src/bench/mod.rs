@@ -329,6 +329,6 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<Results> {
 
     progress("WASI file I/O");
     let mib = if quick { 256 } else { 1024 };
-    results.fileio = (mib, fileio::measure(&dirs, mib, 3)?);
+    results.fileio = (mib, fileio::measure(&dirs, mib, 5)?);
     Ok(results)
 }

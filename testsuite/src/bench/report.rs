@@ -120,7 +120,7 @@ pub fn markdown(r: &Results) -> String {
     let (mib, io) = &r.fileio;
     let _ = writeln!(
         s,
-        "\nWASI file I/O: writing then reading a {mib} MiB file in 1 MiB calls (median of 3):\n"
+        "\nWASI file I/O: writing then reading a {mib} MiB file in 1 MiB calls (median of 5 rounds, runtimes interleaved, after one unmeasured round):\n"
     );
     let _ = writeln!(
         s,
