@@ -12,7 +12,7 @@ pub(crate) struct GlobalCell(pub [u8; 16]);
 /// A global variable: defined by an instance or created by the host.
 #[derive(Clone)]
 pub struct Global {
-    pub(crate) _store: Rc<StoreInner>,
+    pub(crate) store: Rc<StoreInner>,
     pub(crate) cell: *mut u8,
     pub(crate) ty: GlobalType,
 }
@@ -49,7 +49,7 @@ impl Global {
         // SAFETY: the cell was just allocated in the store.
         unsafe { write_cell(cell, value) };
         Global {
-            _store: store.inner.clone(),
+            store: store.inner.clone(),
             cell,
             ty,
         }

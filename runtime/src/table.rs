@@ -61,7 +61,7 @@ impl TableData {
 /// A table handle.
 #[derive(Clone)]
 pub struct Table {
-    pub(crate) _store: std::rc::Rc<crate::store::StoreInner>,
+    pub(crate) store: std::rc::Rc<crate::store::StoreInner>,
     pub(crate) ptr: *mut TableData,
 }
 
@@ -70,7 +70,7 @@ impl Table {
     pub fn new(store: &crate::Store, ty: TableType, init: crate::Val) -> Option<Table> {
         let t = TableData::new(ty, init.to_raw() as usize)?;
         Some(Table {
-            _store: store.inner.clone(),
+            store: store.inner.clone(),
             ptr: store.inner.keep(t, |o| &mut o.tables),
         })
     }

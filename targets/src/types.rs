@@ -40,7 +40,7 @@ impl ValType {
 }
 
 /// A function signature.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct FuncType {
     /// Parameter types.
     pub params: Vec<ValType>,

@@ -120,6 +120,56 @@ fn one_linker_serves_a_store_per_request() {
 }
 
 #[test]
+fn objects_of_another_store_are_refused_as_imports() {
+    // Contexts keep raw pointers to what they import; accepting another store's memory or
+    // function would leave them dangling once that store is dropped.
+    let m = module(
+        r#"(module
+             (import "env" "mem" (memory 1))
+             (import "env" "f" (func))
+             (func (export "peek") (result i32) (i32.load (i32.const 0))))"#,
+    );
+    let other = Store::default();
+    let mem = sowa_runtime::Memory::new(
+        &other,
+        sowa_runtime::MemoryType {
+            min: 1,
+            max: None,
+            memory64: false,
+            shared: false,
+        },
+    )
+    .unwrap();
+    let f = Func::new(&other, FuncType::default(), |_, _, _| Ok(()));
+    let mut linker = Linker::new();
+    linker.define("env", "mem", Extern::Memory(mem));
+    linker.define("env", "f", Extern::Func(f));
+    let store = Store::default();
+    let e = linker.instantiate(&store, &m).err().expect("refused");
+    assert!(e.to_string().contains("belongs to another store"), "{e}");
+    drop(other);
+    // The same definitions made in the right store link.
+    let mem = sowa_runtime::Memory::new(
+        &store,
+        sowa_runtime::MemoryType {
+            min: 1,
+            max: None,
+            memory64: false,
+            shared: false,
+        },
+    )
+    .unwrap();
+    let f = Func::new(&store, FuncType::default(), |_, _, _| Ok(()));
+    linker.define("env", "mem", Extern::Memory(mem));
+    linker.define("env", "f", Extern::Func(f));
+    let i = linker.instantiate(&store, &m).unwrap();
+    assert_eq!(
+        i.get_func("peek").unwrap().call(&[]).unwrap(),
+        vec![Val::I32(0)]
+    );
+}
+
+#[test]
 fn modules_are_shared_across_threads() {
     let m = module(COUNTER);
     let handles: Vec<_> = (0..4)

@@ -188,6 +188,15 @@ impl Instance {
         // Imports, checked and wired in index order per kind.
         let mut func_index = 0u32;
         for (imp, ext) in m.imports.iter().zip(imports) {
+            // Contexts keep raw pointers to what they import: an object of another store would
+            // dangle once that store is dropped.
+            if !std::rc::Rc::ptr_eq(ext.store(), &store.inner) {
+                return Err(InstantiateError::Link(format!(
+                    "import `{}`.`{}` belongs to another store: create it in the store the \
+                     module is instantiated in",
+                    imp.module, imp.name
+                )));
+            }
             let bad = || {
                 InstantiateError::Link(format!(
                     "incompatible import type for `{}`.`{}`",

@@ -33,6 +33,18 @@ pub enum Extern {
     Global(Global),
 }
 
+impl Extern {
+    /// The store this object belongs to.
+    pub(crate) fn store(&self) -> &Rc<StoreInner> {
+        match self {
+            Extern::Func(f) => &f.store,
+            Extern::Memory(m) => &m.store,
+            Extern::Table(t) => &t.store,
+            Extern::Global(g) => &g.store,
+        }
+    }
+}
+
 /// The runtime side of an instance.
 pub(crate) struct InstanceData {
     pub module: Module,
@@ -151,15 +163,15 @@ impl Instance {
                 })
             }
             ExternKind::Memory => Extern::Memory(Memory {
-                _store: self.store.clone(),
+                store: self.store.clone(),
                 ptr: d.memories[e.index as usize],
             }),
             ExternKind::Table => Extern::Table(Table {
-                _store: self.store.clone(),
+                store: self.store.clone(),
                 ptr: d.tables[e.index as usize],
             }),
             ExternKind::Global => Extern::Global(Global {
-                _store: self.store.clone(),
+                store: self.store.clone(),
                 cell: d.globals[e.index as usize],
                 ty: init::global_type(m, e.index),
             }),

@@ -246,7 +246,7 @@ impl Drop for MemoryData {
 /// A linear memory handle.
 #[derive(Clone)]
 pub struct Memory {
-    pub(crate) _store: std::rc::Rc<crate::store::StoreInner>,
+    pub(crate) store: std::rc::Rc<crate::store::StoreInner>,
     pub(crate) ptr: *mut MemoryData,
 }
 
@@ -255,7 +255,7 @@ impl Memory {
     pub fn new(store: &crate::Store, ty: MemoryType) -> Result<Memory, MemoryError> {
         let m = MemoryData::new(ty, store.inner.limits.max_memory_pages, None)?;
         Ok(Memory {
-            _store: store.inner.clone(),
+            store: store.inner.clone(),
             ptr: store.inner.keep(m, |o| &mut o.memories),
         })
     }
