@@ -299,3 +299,21 @@ fn wrong_target_is_refused_with_a_clear_message() {
 fn sowa_targets_arch(name: &str) -> sowa_targets::Arch {
     sowa_targets::Arch::from_name(name).unwrap()
 }
+
+#[test]
+fn a_start_function_with_parameters_is_a_usage_error_not_a_trap() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile_wat(
+        dir.path(),
+        "start_params",
+        r#"(module (memory (export "memory") 1)
+             (func (export "_start") (param i32) (result i32) (local.get 0)))"#,
+    );
+    let o = sowa(&["run", so.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--invoke"), "{}", stderr(&o));
+    // --invoke is the way to call it.
+    let o = sowa(&["run", "--invoke", "_start", so.to_str().unwrap(), "7"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "7");
+}

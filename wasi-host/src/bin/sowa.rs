@@ -237,6 +237,14 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
             let start = instance
                 .get_func("_start")
                 .ok_or("the module exports no `_start`; use --invoke to call a function")?;
+            let ty = start.ty();
+            if !ty.params.is_empty() || !ty.results.is_empty() {
+                return Err(format!(
+                    "`_start` has type {:?} -> {:?}, not a WASI command's () -> (); use \
+                     --invoke _start with arguments to call it",
+                    ty.params, ty.results
+                ));
+            }
             let status = match start.call(&[]) {
                 Ok(_) => 0,
                 Err(t) => report_trap(&t),

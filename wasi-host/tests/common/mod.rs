@@ -32,11 +32,21 @@ pub fn own_runner() -> bool {
 /// Compiles a test program to a `.so` in `dir`.
 pub fn compile(dir: &Path, name: &str) -> PathBuf {
     let wasm = std::fs::read(program(&format!("{name}.wasm"))).unwrap();
+    compile_bytes(dir, name, &wasm)
+}
+
+/// Compiles the module written as WebAssembly text `wat` for the target under test.
+#[allow(dead_code)] // not every test binary uses it
+pub fn compile_wat(dir: &Path, name: &str, wat: &str) -> PathBuf {
+    compile_bytes(dir, name, &wat::parse_str(wat).unwrap())
+}
+
+fn compile_bytes(dir: &Path, name: &str, wasm: &[u8]) -> PathBuf {
     let options = sowa_compiler::Options {
         arch: target(),
         ..Default::default()
     };
-    let so = sowa_compiler::compile(&wasm, &options).unwrap();
+    let so = sowa_compiler::compile(wasm, &options).unwrap();
     let out = dir.join(format!("{name}.so"));
     std::fs::write(&out, so).unwrap();
     out
