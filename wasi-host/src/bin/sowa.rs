@@ -77,15 +77,7 @@ fn load(path: &PathBuf) -> Result<Module, String> {
         #[cfg(feature = "compiler")]
         {
             let wasm = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let so = sowa_wasi::cache::compiled(&wasm, false)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            if let Ok(m) = Module::from_file(&so) {
-                return Ok(m);
-            }
-            // A damaged cache entry is rebuilt rather than reported.
-            let so = sowa_wasi::cache::compiled(&wasm, true)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            return Module::from_file(&so).map_err(|e| format!("{}: {e}", so.display()));
+            return sowa_wasi::cache::load(&wasm).map_err(|e| format!("{}: {e}", path.display()));
         }
         #[cfg(not(feature = "compiler"))]
         return Err(format!(
