@@ -131,3 +131,46 @@ fn invalid_bodies_name_the_function_and_offset() {
     assert!(msg.starts_with("invalid wasm at offset 0x"), "{msg}");
     assert!(msg.contains("in function 'bad'"), "{msg}");
 }
+
+#[test]
+fn a_failed_write_leaves_nothing_behind_and_concurrent_writes_both_land() {
+    let dir = tempfile::tempdir().unwrap();
+    // The output names a directory: the final rename fails.
+    let out = dir.path().join("taken.so");
+    std::fs::create_dir(&out).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sowac"))
+        .arg(program("hello.wasm"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("taken.so")],
+        "no temporary left"
+    );
+    // Two compilers writing the same output at once: both succeed, the result is whole.
+    let same = dir.path().join("same.so");
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_sowac"))
+                .arg(program("wasi_fs.wasm"))
+                .arg("-o")
+                .arg(&same)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let bytes = std::fs::read(&same).unwrap();
+    assert!(goblin::elf::Elf::parse(&bytes).is_ok());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}

@@ -50,12 +50,35 @@ fn run(cli: Cli) -> Result<(), String> {
         },
     )
     .map_err(|e| format!("{}: {e}", cli.input.display()))?;
-    // Write to a temporary name and rename, so a failed write never leaves a partial artifact.
-    let tmp = cli.output.with_extension("so.tmp");
-    std::fs::write(&tmp, &so).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &cli.output)
-        .map_err(|e| format!("cannot write {}: {e}", cli.output.display()))?;
-    Ok(())
+    write_atomically(&cli.output, &so)
+}
+
+/// Writes `bytes` to a temporary file beside `out` and renames it into place, so that a failed
+/// write never leaves a partial artifact and readers see the old file or the new one, never a
+/// mixture. The temporary's name is this process's own (two `sowac -o same.so` at once do not
+/// share it), and it is removed on every error.
+fn write_atomically(out: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let name = out
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file name", out.display()))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = out.with_file_name(tmp_name);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))
+        .and_then(|_| {
+            std::fs::rename(&tmp, out).map_err(|e| format!("cannot write {}: {e}", out.display()))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 fn main() -> ExitCode {
