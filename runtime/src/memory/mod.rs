@@ -8,8 +8,10 @@ use sowa_targets::types::WASM_PAGE_SIZE;
 use sowa_targets::MemoryType;
 
 /// Bytes reserved per memory: 4 GiB of index space, plus 4 GiB so that any static offset
-/// (up to 4 GiB - 1) added to any index still lands in the reservation.
-const RESERVATION: usize = 8 << 30;
+/// (up to 4 GiB - 1) added to any index still lands in the reservation, plus a guard of one
+/// wasm page for the bytes of the access itself: a 16-byte load at index and offset 4 GiB - 1
+/// each ends 14 bytes past 8 GiB, where another mapping could be.
+const RESERVATION: usize = (8 << 30) + WASM_PAGE_SIZE as usize;
 
 /// A module's memory image (see `sowa_targets::artifact::MemoryImage`) to map into a new
 /// memory: where it is in the module's file and where it goes in memory.
@@ -298,5 +300,18 @@ impl Memory {
             .get_mut(offset..offset.checked_add(data.len())?)?
             .copy_from_slice(data);
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reservation_covers_the_furthest_access_compiled_code_can_make() {
+        // Largest index, largest static offset, widest access (v128).
+        let furthest = u32::MAX as usize + u32::MAX as usize + 16;
+        assert!(RESERVATION >= furthest, "{RESERVATION} < {furthest}");
+        assert_eq!(RESERVATION % WASM_PAGE_SIZE as usize, 0);
     }
 }
