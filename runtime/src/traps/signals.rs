@@ -31,43 +31,97 @@ pub(crate) fn ensure_installed() {
     });
 }
 
+/// This thread's alternate signal stack, when sowa installed it: a guard page below the stack
+/// (a handler overflowing it faults instead of writing over whatever lies below), unmapped
+/// when the thread exits.
+struct AltStack {
+    /// The whole mapping, guard page first.
+    map: *mut libc::c_void,
+    len: usize,
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        // SAFETY: if the kernel still delivers signals onto this stack, it is disabled first,
+        // so no signal can land on freed memory; a stack in use (impossible when the thread
+        // exits, but cheap to rule out) is left mapped.
+        unsafe {
+            let mut cur: libc::stack_t = std::mem::zeroed();
+            libc::sigaltstack(std::ptr::null(), &mut cur);
+            if cur.ss_sp as usize == self.map as usize + page_size() {
+                if cur.ss_flags & libc::SS_ONSTACK != 0 {
+                    return;
+                }
+                let off = libc::stack_t {
+                    ss_sp: std::ptr::null_mut(),
+                    ss_flags: libc::SS_DISABLE,
+                    ss_size: 0,
+                };
+                libc::sigaltstack(&off, std::ptr::null_mut());
+            }
+            libc::munmap(self.map, self.len);
+        }
+    }
+}
+
 thread_local! {
-    static ALTSTACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether this thread has an alternate stack fit for the handler (its own or sowa's), and
+    /// sowa's, to free at thread exit.
+    static ALTSTACK: std::cell::RefCell<(bool, Option<AltStack>)> =
+        const { std::cell::RefCell::new((false, None)) };
 }
 
 const ALTSTACK_SIZE: usize = 64 * 1024;
 
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+}
+
 /// Makes sure this thread has an alternate signal stack, so a handler can run even when the
 /// fault is on the edge of the thread's stack.
 pub(crate) fn ensure_altstack() {
-    if ALTSTACK.with(|a| a.get()) {
-        return;
-    }
-    // SAFETY: querying and setting this thread's alternate stack with valid structures. The
-    // allocated stack is deliberately leaked: it must outlive any signal on this thread.
-    unsafe {
-        let mut old: libc::stack_t = std::mem::zeroed();
-        libc::sigaltstack(std::ptr::null(), &mut old);
-        if old.ss_flags & libc::SS_DISABLE != 0 || old.ss_size < ALTSTACK_SIZE {
-            let mem = libc::mmap(
+    let _ = ALTSTACK.try_with(|a| {
+        let mut a = a.borrow_mut();
+        if a.0 {
+            return;
+        }
+        // SAFETY: querying and setting this thread's alternate stack with valid structures;
+        // the mapping is owned by the AltStack record kept until the thread exits.
+        unsafe {
+            let mut old: libc::stack_t = std::mem::zeroed();
+            libc::sigaltstack(std::ptr::null(), &mut old);
+            if old.ss_flags & libc::SS_DISABLE == 0 && old.ss_size >= ALTSTACK_SIZE {
+                a.0 = true;
+                return;
+            }
+            let guard = page_size();
+            let len = guard + ALTSTACK_SIZE;
+            let map = libc::mmap(
                 std::ptr::null_mut(),
-                ALTSTACK_SIZE,
+                len,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
                 -1,
                 0,
             );
-            if mem != libc::MAP_FAILED {
-                let st = libc::stack_t {
-                    ss_sp: mem,
-                    ss_flags: 0,
-                    ss_size: ALTSTACK_SIZE,
-                };
-                libc::sigaltstack(&st, std::ptr::null_mut());
+            if map == libc::MAP_FAILED {
+                return;
+            }
+            let stack = AltStack { map, len };
+            if libc::mprotect(map, guard, libc::PROT_NONE) != 0 {
+                return;
+            }
+            let st = libc::stack_t {
+                ss_sp: (map as *mut u8).add(guard).cast(),
+                ss_flags: 0,
+                ss_size: ALTSTACK_SIZE,
+            };
+            if libc::sigaltstack(&st, std::ptr::null_mut()) == 0 {
+                *a = (true, Some(stack));
             }
         }
-    }
-    ALTSTACK.with(|a| a.set(true));
+    });
 }
 
 unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
