@@ -193,6 +193,7 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
             }
         })
         .collect();
+    manifest.funcref_funcs = manifest.referenced_functions();
     let encoded = manifest.encode();
     Ok(elf::write(&elf::ElfInput {
         arch: options.arch,

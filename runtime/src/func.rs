@@ -244,7 +244,8 @@ impl Func {
             FuncKind::Host(h) => Some(h),
             // SAFETY: funcref records live in contexts owned by the store we keep alive.
             FuncKind::Ref(r) => unsafe {
-                ((*r).array_call == 0).then_some((*r).vmctx as *mut HostFunc)
+                ((*r).array_call == 0 && !(*r).vmctx.is_null())
+                    .then_some((*r).vmctx as *mut HostFunc)
             },
         }
     }
@@ -275,6 +276,13 @@ impl Func {
         };
         // SAFETY: as in `host`.
         let fr = unsafe { *r };
+        if fr.array_call == 0 {
+            // A record instantiation never filled in: only a damaged module's manifest leaves
+            // an exported function without one.
+            return Err(Trap::host(
+                "call of a function without a record (corrupt module)",
+            ));
+        }
         let mut slots: Vec<u128> = vec![0; args.len().max(self.ty.results.len()).max(1)];
         for (s, a) in slots.iter_mut().zip(args) {
             *s = a.to_raw();

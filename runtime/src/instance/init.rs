@@ -249,13 +249,14 @@ impl Instance {
             }
         }
 
-        // Defined functions.
+        // Defined functions: a record only for those a reference can be taken to (the
+        // compiler lists them); direct calls need none.
         let text = mi.artifact.text().start() as usize;
         let text_len = mi.artifact.text().len() as u64;
-        for i in 0..m.num_funcs - func_index {
-            let index = func_index + i;
-            let body = tables
-                .function(i)
+        for index in tables.funcref_funcs() {
+            let body = index
+                .checked_sub(func_index)
+                .and_then(|i| tables.function(i))
                 .filter(|b| b.offset as u64 + b.len as u64 <= text_len);
             let t = tables.func_type(index).map(|t| t as usize);
             let (Some(body), Some(t)) = (body, t.filter(|t| *t < m.types.len())) else {
@@ -268,7 +269,8 @@ impl Instance {
                     "no entry trampoline for function {index}'s type"
                 )));
             }
-            // SAFETY: writing this instance's own funcref slot.
+            // SAFETY: writing this instance's own funcref slot (`index` < the function count,
+            // as `function` found it).
             unsafe {
                 *inst.funcref(index) = VMFuncRef {
                     wasm_call: text + body.offset as usize,

@@ -113,6 +113,8 @@ pub struct Manifest {
     pub data: Vec<DataSegment>,
     /// Function indices that element segments of the [`ElemItems::Funcs`] form refer to.
     pub elem_funcs: Vec<u32>,
+    /// Defined functions that need a funcref record (see [`super::TableId::FuncRefs`]).
+    pub funcref_funcs: Vec<u32>,
 }
 
 /// A manifest in its artifact form: the encoded core and the bytes of each table.
@@ -180,6 +182,7 @@ impl Manifest {
             b.u64s(TableId::DataSegments, &[d.offset, d.len, active as u64]);
         }
         b.u32s(TableId::ElemFuncs, &self.elem_funcs);
+        b.u32s(TableId::FuncRefs, &self.funcref_funcs);
         EncodedManifest {
             core: info.encode(),
             tables: b.finish(),
@@ -197,6 +200,43 @@ impl Manifest {
             functions: self.func_types.len() as u32,
             ..self.info.vm_counts()
         }
+    }
+
+    /// The defined functions a reference can be taken to, and the start function: every
+    /// function index the module names outside function bodies (exports, element segments,
+    /// global and table initializers; WebAssembly's `ref.func` may only name these), sorted.
+    pub fn referenced_functions(&self) -> Vec<u32> {
+        let i = &self.info;
+        let exprs = i
+            .globals
+            .iter()
+            .map(|g| &g.init)
+            .chain(i.tables.iter().filter_map(|t| t.init.as_ref()))
+            .chain(i.elements.iter().flat_map(|e| match &e.items {
+                ElemItems::Exprs(x) => x.iter().collect(),
+                ElemItems::Funcs { .. } => Vec::new(),
+            }));
+        let in_exprs = exprs.flat_map(|e| {
+            e.0.iter().filter_map(|op| match op {
+                ConstOp::RefFunc(f) => Some(*f),
+                _ => None,
+            })
+        });
+        let exported = i
+            .exports
+            .iter()
+            .filter(|e| e.kind == ExternKind::Func)
+            .map(|e| e.index);
+        let imported = self.num_imported_funcs();
+        let mut v: Vec<u32> = exported
+            .chain(in_exprs)
+            .chain(self.elem_funcs.iter().copied())
+            .chain(i.start)
+            .filter(|f| *f >= imported)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 
     /// Name of function `index` for reports: the name section's, else `func[index]`.
@@ -433,4 +473,55 @@ pub struct TrapSite {
     pub kind: TrapKind,
     /// Byte offset of the originating instruction in the `.wasm` file.
     pub wasm_offset: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::ValType;
+
+    #[test]
+    fn referenced_functions_are_those_named_outside_bodies_and_defined() {
+        let global = |f| GlobalDef {
+            ty: GlobalType {
+                ty: ValType::Ref(RefType::Func),
+                mutable: false,
+            },
+            init: ConstExpr(vec![ConstOp::RefFunc(f)]),
+        };
+        let m = Manifest {
+            info: ModuleInfo {
+                imports: vec![Import {
+                    module: "m".into(),
+                    name: "f".into(),
+                    kind: ImportKind::Func(0),
+                }],
+                exports: vec![
+                    Export {
+                        name: "a".into(),
+                        kind: ExternKind::Func,
+                        index: 2,
+                    },
+                    Export {
+                        name: "imp".into(),
+                        kind: ExternKind::Func,
+                        index: 0,
+                    },
+                ],
+                globals: vec![global(4)],
+                elements: vec![ElementSegment {
+                    mode: SegmentMode::Declared,
+                    ty: RefType::Func,
+                    items: ElemItems::Exprs(vec![ConstExpr(vec![ConstOp::RefFunc(2)])]),
+                }],
+                start: Some(5),
+                ..Default::default()
+            },
+            func_types: vec![0; 8],
+            elem_funcs: vec![3, 3],
+            ..Default::default()
+        };
+        // The import (0) needs no record of the module's making; 1, 6 and 7 are only called.
+        assert_eq!(m.referenced_functions(), vec![2, 3, 4, 5]);
+    }
 }

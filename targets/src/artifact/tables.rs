@@ -10,6 +10,7 @@
 //! Names         UTF-8 bytes
 //! DataSegments  u64 offset in the data section, u64 length, u64 flags (bit 0: active)
 //! ElemFuncs     u32 function index                     elements of `ElemItems::Funcs`
+//! FuncRefs      u32 function index                     defined functions that need a funcref
 //! ```
 //!
 //! Nothing here trusts a value it reads: every record is fetched with a bounds check, and a
@@ -36,11 +37,15 @@ pub enum TableId {
     DataSegments,
     /// Function indices of element segments.
     ElemFuncs,
+    /// The defined functions whose funcref record instantiation fills in: those a reference
+    /// can be taken to (exported, in element segments or initializers) and the start function.
+    /// Direct calls need no record, so for most functions of a large program none is made.
+    FuncRefs,
 }
 
 impl TableId {
     /// Number of tables.
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 8;
     /// Every table, in directory order.
     pub const ALL: [TableId; Self::COUNT] = [
         TableId::FuncTypes,
@@ -50,12 +55,13 @@ impl TableId {
         TableId::Names,
         TableId::DataSegments,
         TableId::ElemFuncs,
+        TableId::FuncRefs,
     ];
 
     /// Size of one record in bytes.
     pub const fn record_size(self) -> usize {
         match self {
-            TableId::FuncTypes | TableId::ElemFuncs => 4,
+            TableId::FuncTypes | TableId::ElemFuncs | TableId::FuncRefs => 4,
             TableId::Functions => 8,
             TableId::TrapSites | TableId::FuncNames => 12,
             TableId::Names => 1,
@@ -228,6 +234,13 @@ impl<'a> Tables<'a> {
     /// Entry `i` of the element function table.
     pub fn elem_func(&self, i: u32) -> Option<u32> {
         Some(u32_at(self.record(TableId::ElemFuncs, i as usize)?, 0))
+    }
+
+    /// The functions whose funcref records instantiation fills in.
+    pub fn funcref_funcs(&self) -> impl Iterator<Item = u32> + 'a {
+        self.slices[TableId::FuncRefs as usize]
+            .chunks_exact(4)
+            .map(|r| u32_at(r, 0))
     }
 }
 
