@@ -60,6 +60,7 @@ pub fn wasm_hash(wasm: &[u8]) -> [u8; 32] {
 pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     let env = environ::parse(wasm, options.proposals)?;
     let mut manifest = env.manifest;
+    manifest.assign_funcref_slots();
     manifest.info.wasm_sha256 = wasm_hash(wasm);
     manifest.info.cpu_features = options
         .arch
@@ -193,7 +194,6 @@ pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
             }
         })
         .collect();
-    manifest.funcref_funcs = manifest.referenced_functions();
     let encoded = manifest.encode();
     Ok(elf::write(&elf::ElfInput {
         arch: options.arch,

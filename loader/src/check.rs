@@ -31,6 +31,9 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
     {
         return Err(corrupt("function count mismatch"));
     }
+    if m.num_funcrefs as usize != imported as usize + t.count(TableId::FuncRefs) {
+        return Err(corrupt("funcref slot count mismatch"));
+    }
     if t.count(TableId::DataSegments) != m.num_data as usize {
         return Err(corrupt("data segment count mismatch"));
     }

@@ -30,7 +30,7 @@ pub use memory::{Memory, MemoryError};
 pub use module::Module;
 pub use sowa_loader::LoadError;
 pub use sowa_targets::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
-pub use store::{Store, StoreLimits};
+pub use store::{Store, StoreInUse, StoreLimits};
 pub use table::Table;
 pub use traps::{Trap, TrapKind, TrapReason};
 pub use values::Val;

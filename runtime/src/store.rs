@@ -10,6 +10,7 @@ use crate::instance::InstanceData;
 use crate::memory::MemoryData;
 use crate::table::TableData;
 use std::cell::{RefCell, UnsafeCell};
+use std::mem::MaybeUninit;
 use std::rc::Rc;
 
 /// The record that compiled code finds through `vmctx->limits`.
@@ -36,16 +37,111 @@ impl Default for StoreLimits {
     }
 }
 
-/// Each object is boxed so its address stays fixed while the vectors grow: contexts and tables
-/// point at them.
-#[derive(Default)]
+/// Objects of one kind. Each is boxed so that its address stays fixed while the list grows
+/// (contexts and tables point at them); after a [`Store::reset`] the emptied boxes are kept to
+/// hold the next objects, so a store reused per request allocates none of them again.
 #[allow(clippy::vec_box)]
+pub(crate) struct Kept<T> {
+    live: Vec<Box<T>>,
+    spare: Vec<Box<MaybeUninit<T>>>,
+}
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Kept {
+            live: Vec::new(),
+            spare: Vec::new(),
+        }
+    }
+}
+
+impl<T> Kept<T> {
+    /// Moves `x` in (into a spare box when there is one); returns its stable address.
+    fn push(&mut self, x: T) -> *mut T {
+        let b = match self.spare.pop() {
+            Some(b) => Box::write(b, x),
+            None => Box::new(x),
+        };
+        self.live.push(b);
+        &mut **self.live.last_mut().expect("just pushed") as *mut T
+    }
+
+    /// Drops every object, in the order a store's drop would, keeping the boxes.
+    fn reset(&mut self) {
+        for b in self.live.drain(..) {
+            let p = Box::into_raw(b);
+            // SAFETY: `p` came from a `Box<T>`: its value is dropped exactly once here, and its
+            // allocation, whose layout `MaybeUninit<T>` shares, is kept as an empty box.
+            unsafe {
+                std::ptr::drop_in_place(p);
+                self.spare.push(Box::from_raw(p.cast::<MaybeUninit<T>>()));
+            }
+        }
+    }
+}
+
+/// Everything a store owns, by kind, in the order it is dropped.
+#[derive(Default)]
 pub(crate) struct Objects {
-    pub instances: Vec<Box<InstanceData>>,
-    pub memories: Vec<Box<MemoryData>>,
-    pub tables: Vec<Box<TableData>>,
-    pub globals: Vec<Box<GlobalCell>>,
-    pub host_funcs: Vec<Box<HostFunc>>,
+    pub instances: Kept<InstanceData>,
+    pub memories: Kept<MemoryData>,
+    pub tables: Kept<TableData>,
+    pub globals: Kept<GlobalCell>,
+    pub host_funcs: Kept<HostFunc>,
+}
+
+/// [`Store::reset`] was called while handles to the store's objects were alive.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the store still has live handles (instances, functions, memories, tables or globals): \
+     drop them before resetting it"
+)]
+pub struct StoreInUse;
+
+/// What [`Store::reset`] takes out of the objects it drops, for the next instances: contexts
+/// (by layout) and the lists instances and tables keep their contents in.
+#[derive(Default)]
+pub(crate) struct Recycled {
+    pub contexts: Vec<(std::alloc::Layout, *mut u8)>,
+    pub memory_lists: Vec<Vec<*mut MemoryData>>,
+    pub table_lists: Vec<Vec<*mut TableData>>,
+    pub global_lists: Vec<Vec<*mut u8>>,
+    pub elements: Vec<Vec<usize>>,
+}
+
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        for (layout, p) in self.contexts.drain(..) {
+            // SAFETY: each came from `std::alloc` with this layout, and nothing refers to it.
+            unsafe { std::alloc::dealloc(p, layout) };
+        }
+    }
+}
+
+impl Recycled {
+    /// A zeroed context of `layout`: a recycled one when there is one.
+    pub fn context(&mut self, layout: std::alloc::Layout) -> *mut u8 {
+        if let Some(i) = self.contexts.iter().rposition(|(l, _)| *l == layout) {
+            let (_, p) = self.contexts.swap_remove(i);
+            // SAFETY: a block of `layout.size()` bytes that nothing else refers to.
+            unsafe { std::ptr::write_bytes(p, 0, layout.size()) };
+            return p;
+        }
+        // SAFETY: non-zero size (a context's header alone is non-empty).
+        let p = unsafe { std::alloc::alloc_zeroed(layout) };
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        p
+    }
+}
+
+/// An empty list with room for `n`, recycled from `spare` when it holds one.
+pub(crate) fn list<T>(spare: &mut Vec<Vec<T>>, n: usize) -> Vec<T> {
+    let mut v = spare.pop().unwrap_or_default();
+    v.clear();
+    v.reserve(n);
+    v
 }
 
 pub(crate) struct StoreInner {
@@ -54,6 +150,7 @@ pub(crate) struct StoreInner {
     pub vm_limits: UnsafeCell<VMLimits>,
     pub limits: StoreLimits,
     pub objects: RefCell<Objects>,
+    pub recycled: RefCell<Recycled>,
 }
 
 /// A collection of instances and the objects they share.
@@ -75,6 +172,7 @@ impl Store {
                 vm_limits: UnsafeCell::new(VMLimits { stack_limit: 0 }),
                 limits,
                 objects: RefCell::new(Objects::default()),
+                recycled: RefCell::new(Recycled::default()),
             }),
         }
     }
@@ -83,14 +181,37 @@ impl Store {
     pub fn limits(&self) -> StoreLimits {
         self.inner.limits
     }
+
+    /// Drops every instance and object in the store, keeping what held them for the next
+    /// ones: a worker serving one instance per request resets its store between requests
+    /// instead of making a new one, and instantiating into it then allocates no boxes, no
+    /// lists and (through the process-wide reservation pool) no memory. Refused, changing
+    /// nothing, while any handle to the store's objects is alive.
+    pub fn reset(&mut self) -> Result<(), StoreInUse> {
+        if Rc::strong_count(&self.inner) != 1 || Rc::weak_count(&self.inner) != 0 {
+            return Err(StoreInUse);
+        }
+        let mut o = self.inner.objects.borrow_mut();
+        let mut r = self.inner.recycled.borrow_mut();
+        for i in o.instances.live.iter_mut() {
+            i.recycle(&mut r);
+        }
+        for t in o.tables.live.iter_mut() {
+            r.elements.push(std::mem::take(&mut t.elements));
+        }
+        o.instances.reset();
+        o.memories.reset();
+        o.tables.reset();
+        o.globals.reset();
+        o.host_funcs.reset();
+        Ok(())
+    }
 }
 
 impl StoreInner {
     /// Moves `x` into the store, returning its stable address.
-    pub fn keep<T>(&self, x: T, list: impl FnOnce(&mut Objects) -> &mut Vec<Box<T>>) -> *mut T {
+    pub fn keep<T>(&self, x: T, list: impl FnOnce(&mut Objects) -> &mut Kept<T>) -> *mut T {
         let mut objects = self.objects.borrow_mut();
-        let v = list(&mut objects);
-        v.push(Box::new(x));
-        &mut **v.last_mut().unwrap() as *mut T
+        list(&mut objects).push(x)
     }
 }

@@ -23,11 +23,18 @@ const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
 impl TableData {
     /// Creates a table with every element `init`.
     pub fn new(ty: TableType, init: usize) -> Option<TableData> {
+        Self::new_in(ty, init, Vec::new())
+    }
+
+    /// [`TableData::new`] with its elements in `storage` (an empty list, perhaps recycled).
+    pub fn new_in(ty: TableType, init: usize, mut storage: Vec<usize>) -> Option<TableData> {
         let max = ty.max.unwrap_or(u32::MAX as u64).min(MAX_TABLE_ELEMENTS);
         if ty.min > max {
             return None;
         }
-        let mut elements = vec![init; ty.min as usize];
+        storage.clear();
+        storage.resize(ty.min as usize, init);
+        let mut elements = storage;
         Some(TableData {
             vm: VMTable {
                 base: elements.as_mut_ptr(),

@@ -10,7 +10,9 @@
 //! memories   [*mut VMMemory; memories]   imported then defined
 //! tables     [*mut VMTable;  tables]     imported then defined
 //! globals    [*mut VMGlobal; globals]    imported then defined
-//! funcrefs   [VMFuncRef; functions]      imported then defined; also the import table
+//! funcrefs   [VMFuncRef; funcrefs]       imported functions, then the defined functions a
+//!                                        reference can be taken to (see `funcref_slots`);
+//!                                        also the import table
 //! defined globals, stored inline
 //! ```
 //!
@@ -81,6 +83,23 @@ pub mod host_ctx {
     pub const FUNC: u32 = 0;
 }
 
+/// The funcref slot of function `index`: an imported function's slot is its index; a defined
+/// function has one only if a reference can be taken to it, after the imports, in the order of
+/// `referenced` (sorted function indices, the manifest's `FuncRefs` table). Direct calls need no
+/// record, so a large program's context holds records for its indirect-call table and exports,
+/// not for every function. `position` finds an index in `referenced`.
+pub fn funcref_slot(
+    index: u32,
+    imported: u32,
+    position: impl FnOnce(u32) -> Option<u32>,
+) -> Option<u32> {
+    if index < imported {
+        Some(index)
+    } else {
+        Some(imported + position(index)?)
+    }
+}
+
 /// Size of one slot of the value array that trampolines and bridges pass values in.
 pub const VALUE_SLOT: u32 = 16;
 
@@ -89,8 +108,9 @@ pub const VALUE_SLOT: u32 = 16;
 pub struct VMCounts {
     /// Module type section entries.
     pub types: u32,
-    /// All functions, imported and defined.
-    pub functions: u32,
+    /// Funcref slots: one per imported function, then one per defined function a reference
+    /// can be taken to (see [`funcref_slot`]).
+    pub funcrefs: u32,
     /// All memories, imported and defined.
     pub memories: u32,
     /// Imported memories.
@@ -131,7 +151,7 @@ impl VMOffsets {
         let tables = memories + PTR * counts.memories;
         let globals = tables + PTR * counts.tables;
         let funcrefs = align(globals + PTR * counts.globals, 16);
-        let defined_globals = funcrefs + funcref::SIZE * counts.functions;
+        let defined_globals = funcrefs + funcref::SIZE * counts.funcrefs;
         let size = defined_globals + global::SIZE * (counts.globals - counts.imported_globals);
         VMOffsets {
             counts,
@@ -161,9 +181,9 @@ impl VMOffsets {
     pub fn global_ptr(&self, index: u32) -> u32 {
         self.globals + PTR * index
     }
-    /// Offset of function `index`'s [`funcref`] record.
-    pub fn funcref(&self, index: u32) -> u32 {
-        self.funcrefs + funcref::SIZE * index
+    /// Offset of the [`funcref`] record in slot `slot` (see [`funcref_slot`]).
+    pub fn funcref(&self, slot: u32) -> u32 {
+        self.funcrefs + funcref::SIZE * slot
     }
     /// Offset of the storage of the `index`-th defined global.
     pub fn defined_global(&self, index: u32) -> u32 {
@@ -183,7 +203,7 @@ mod tests {
     fn regions_do_not_overlap() {
         let o = VMOffsets::new(VMCounts {
             types: 3,
-            functions: 5,
+            funcrefs: 5,
             memories: 2,
             imported_memories: 1,
             tables: 1,

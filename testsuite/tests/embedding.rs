@@ -170,6 +170,44 @@ fn objects_of_another_store_are_refused_as_imports() {
 }
 
 #[test]
+fn a_reset_store_serves_the_next_request_afresh() {
+    let seen = Rc::new(Cell::new(0));
+    let m = module(COUNTER);
+    let mut store = Store::default();
+    let linker = log_linker(&store, seen.clone());
+    let i = linker.instantiate(&store, &m).unwrap();
+    assert_eq!(
+        i.get_func("bump").unwrap().call(&[]).unwrap(),
+        vec![Val::I32(1)]
+    );
+    // Handles alive (the instance, and the linker's host function): refused, nothing changed.
+    assert!(store.reset().is_err());
+    assert_eq!(
+        i.get_func("bump").unwrap().call(&[]).unwrap(),
+        vec![Val::I32(2)]
+    );
+    drop(i);
+    drop(linker);
+    store.reset().unwrap();
+    for _ in 0..3 {
+        // Host functions are the store's objects too: define them again after a reset.
+        let linker = log_linker(&store, seen.clone());
+        let i = linker.instantiate(&store, &m).unwrap();
+        let mem = i.get_memory("memory").unwrap();
+        assert_eq!(
+            i.get_func("bump").unwrap().call(&[]).unwrap(),
+            vec![Val::I32(1)],
+            "globals start afresh"
+        );
+        let mut word = [9u8; 8];
+        mem.read(0, &mut word).unwrap();
+        assert_eq!(word, [1, 0, 0, 0, 0, 0, 0, 0], "memory starts zeroed");
+        drop((i, mem, linker));
+        store.reset().unwrap();
+    }
+}
+
+#[test]
 fn modules_are_shared_across_threads() {
     let m = module(COUNTER);
     let handles: Vec<_> = (0..4)

@@ -248,7 +248,19 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.push(v);
             }
             Operator::RefFunc { function_index } => {
-                let off = self.env.offsets.funcref(function_index);
+                // Validation admits only functions the module names outside bodies, and each
+                // of those has a slot.
+                let slot = self
+                    .env
+                    .manifest
+                    .funcref_slot(function_index)
+                    .ok_or_else(|| {
+                        crate::error::unsupported(
+                            self.offset,
+                            "ref.func of a function with no funcref slot",
+                        )
+                    })?;
+                let off = self.env.offsets.funcref(slot);
                 let v = self.b.ins().iadd_imm_u(self.vmctx, off as i64);
                 self.push(v);
             }

@@ -6,7 +6,7 @@ use crate::func::{FuncKind, VMFuncRef};
 use crate::global::{read_cell, write_cell};
 use crate::memory::{ImageSource, MemoryData};
 use crate::module::Module;
-use crate::store::Store;
+use crate::store::{list, Store};
 use crate::table::TableData;
 use crate::traps::Trap;
 use crate::values::Val;
@@ -80,7 +80,8 @@ pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> Val {
             ConstOp::F64Const(b) => b as u128,
             ConstOp::V128Const(v) => v,
             ConstOp::RefNull(_) => 0,
-            ConstOp::RefFunc(f) => inst.funcref(f) as usize as u128,
+            // A function without a slot only in a damaged module: a null reference then.
+            ConstOp::RefFunc(f) => inst.funcref_of(f).map_or(0, |p| p as usize as u128),
             ConstOp::GlobalGet(g) => {
                 let gt = global_type(m, g);
                 // SAFETY: global cells are set up before any expression is evaluated.
@@ -120,8 +121,8 @@ pub(crate) fn elem_item(
 ) -> Option<usize> {
     match &seg.items {
         ElemItems::Funcs { start, .. } => {
-            let f = tables.elem_func(start.checked_add(u32::try_from(k).ok()?)?)?;
-            (f < inst.module.info().num_funcs).then(|| inst.funcref(f) as usize)
+            let slot = tables.elem_func(start.checked_add(u32::try_from(k).ok()?)?)?;
+            (slot < inst.module.inner.offsets.counts.funcrefs).then(|| inst.funcref(slot) as usize)
         }
         ElemItems::Exprs(items) => {
             Some(eval(inst, items.get(k)?, ValType::Ref(seg.ty)).to_raw() as usize)
@@ -148,23 +149,22 @@ impl Instance {
         }
         let offsets = mi.offsets;
         let layout = Layout::from_size_align(offsets.size() as usize, 16).expect("vmctx layout");
-        // SAFETY: non-zero size (the header alone is non-empty).
-        let vmctx = unsafe { std::alloc::alloc_zeroed(layout) };
-        if vmctx.is_null() {
-            std::alloc::handle_alloc_error(layout);
-        }
-        let data = InstanceData {
-            module: module.clone(),
-            vmctx,
-            layout,
-            // Sized once: instantiation is a few hundred nanoseconds, and each regrowth is an
-            // allocation.
-            memories: Vec::with_capacity(offsets.counts.memories as usize),
-            tables: Vec::with_capacity(offsets.counts.tables as usize),
-            globals: Vec::with_capacity(offsets.counts.globals as usize),
-            dropped_passive_data: Vec::new(),
-            dropped_elems: vec![false; m.elements.len()],
+        // Context and lists from a reset store's last instances when there are some (see
+        // `Store::reset`); the lists sized once, as each regrowth is an allocation.
+        let data = {
+            let mut r = store.inner.recycled.borrow_mut();
+            InstanceData {
+                module: module.clone(),
+                vmctx: r.context(layout),
+                layout,
+                memories: list(&mut r.memory_lists, offsets.counts.memories as usize),
+                tables: list(&mut r.table_lists, offsets.counts.tables as usize),
+                globals: list(&mut r.global_lists, offsets.counts.globals as usize),
+                dropped_passive_data: Vec::new(),
+                dropped_elems: vec![false; m.elements.len()],
+            }
         };
+        let vmctx = data.vmctx;
         // The instance joins the store at once: even if a segment traps later, its functions may
         // already be referenced from imported tables.
         let ptr = store.inner.keep(data, |o| &mut o.instances);
@@ -253,7 +253,7 @@ impl Instance {
         // compiler lists them); direct calls need none.
         let text = mi.artifact.text().start() as usize;
         let text_len = mi.artifact.text().len() as u64;
-        for index in tables.funcref_funcs() {
+        for (slot, index) in (func_index..).zip(tables.funcref_funcs()) {
             let body = index
                 .checked_sub(func_index)
                 .and_then(|i| tables.function(i))
@@ -269,10 +269,12 @@ impl Instance {
                     "no entry trampoline for function {index}'s type"
                 )));
             }
-            // SAFETY: writing this instance's own funcref slot (`index` < the function count,
-            // as `function` found it).
+            if slot >= offsets.counts.funcrefs {
+                return Err(InstantiateError::Corrupt("funcref slot count".into()));
+            }
+            // SAFETY: writing this instance's own funcref slot, within the context (checked).
             unsafe {
-                *inst.funcref(index) = VMFuncRef {
+                *inst.funcref(slot) = VMFuncRef {
                     wasm_call: text + body.offset as usize,
                     vmctx,
                     type_id: mi.type_ids[t],
@@ -327,7 +329,8 @@ impl Instance {
                 Some(e) => eval(inst, e, ValType::Ref(t.ty.elem)).to_raw() as usize,
                 None => 0,
             };
-            let td = TableData::new(t.ty, init).ok_or_else(|| {
+            let storage = list(&mut store.inner.recycled.borrow_mut().elements, 0);
+            let td = TableData::new_in(t.ty, init, storage).ok_or_else(|| {
                 InstantiateError::Resource(format!("table of {} elements is too large", t.ty.min))
             })?;
             inst.tables.push(store.inner.keep(td, |o| &mut o.tables));
@@ -387,11 +390,14 @@ impl Instance {
                 .and_then(|t| m.types.get(t as usize))
                 .ok_or_else(|| InstantiateError::Corrupt("start function's type".into()))?
                 .clone();
-            let f = Func {
-                store: store.inner.clone(),
-                kind: FuncKind::Ref(inst.funcref(start)),
-                ty,
-            };
+            let f =
+                Func {
+                    store: store.inner.clone(),
+                    kind: FuncKind::Ref(inst.funcref_of(start).ok_or_else(|| {
+                        InstantiateError::Corrupt("start function's record".into())
+                    })?),
+                    ty,
+                };
             f.call(&[])?;
         }
         Ok(handle)

@@ -63,8 +63,10 @@ pub(crate) struct InstanceData {
 
 impl Drop for InstanceData {
     fn drop(&mut self) {
-        // SAFETY: allocated in `InstanceData::alloc` with this layout.
-        unsafe { std::alloc::dealloc(self.vmctx, self.layout) }
+        if !self.vmctx.is_null() {
+            // SAFETY: allocated in `Instance::new` with this layout, and not recycled.
+            unsafe { std::alloc::dealloc(self.vmctx, self.layout) }
+        }
     }
 }
 
@@ -93,9 +95,31 @@ impl InstanceData {
         unsafe { self.vmctx.add(offset as usize) as *mut T }
     }
 
-    /// The funcref record of function `index`.
-    pub fn funcref(&self, index: u32) -> *mut VMFuncRef {
-        self.vmctx_field(self.module.inner.offsets.funcref(index))
+    /// The funcref record in slot `slot` (< the module's slot count).
+    pub fn funcref(&self, slot: u32) -> *mut VMFuncRef {
+        self.vmctx_field(self.module.inner.offsets.funcref(slot))
+    }
+
+    /// The funcref record of function `index`, if it has one (imported functions and those a
+    /// reference can be taken to; see `sowa_targets::vmctx::funcref_slot`).
+    pub fn funcref_of(&self, index: u32) -> Option<*mut VMFuncRef> {
+        let mi = &self.module.inner;
+        let slot = mi
+            .tables()
+            .funcref_slot(index, mi.info().num_imported_funcs())?;
+        (slot < mi.offsets.counts.funcrefs).then(|| self.funcref(slot))
+    }
+
+    /// Hands this instance's context and lists to `r` for the next instance of the store (the
+    /// instance is about to be dropped by `Store::reset`).
+    pub fn recycle(&mut self, r: &mut crate::store::Recycled) {
+        if !self.vmctx.is_null() {
+            r.contexts.push((self.layout, self.vmctx));
+            self.vmctx = std::ptr::null_mut();
+        }
+        r.memory_lists.push(std::mem::take(&mut self.memories));
+        r.table_lists.push(std::mem::take(&mut self.tables));
+        r.global_lists.push(std::mem::take(&mut self.globals));
     }
 
     /// Whether data segment `index` is dropped (or, for a damaged table, unknown).
@@ -158,7 +182,7 @@ impl Instance {
                 let ty = m.types.get(t as usize)?.clone();
                 Extern::Func(Func {
                     store: self.store.clone(),
-                    kind: FuncKind::Ref(d.funcref(e.index)),
+                    kind: FuncKind::Ref(d.funcref_of(e.index)?),
                     ty,
                 })
             }

@@ -22,6 +22,8 @@ pub struct ModuleInfo {
     pub imports: Vec<Import>,
     /// Number of functions, imported and defined.
     pub num_funcs: u32,
+    /// Number of funcref slots in the context (see [`crate::vmctx::funcref_slot`]).
+    pub num_funcrefs: u32,
     /// Host-to-wasm entry trampolines, by module type index.
     pub entry_trampolines: Vec<(u32, Span)>,
     /// Wasm-to-host bridges, by module type index.
@@ -84,7 +86,7 @@ impl ModuleInfo {
         let ig = self.num_imported_globals();
         crate::vmctx::VMCounts {
             types: self.types.len() as u32,
-            functions: self.num_funcs,
+            funcrefs: self.num_funcrefs,
             memories: im + self.memories.len() as u32,
             imported_memories: im,
             tables: it + self.tables.len() as u32,
@@ -111,7 +113,8 @@ pub struct Manifest {
     pub trap_sites: Vec<TrapSite>,
     /// Data segments.
     pub data: Vec<DataSegment>,
-    /// Function indices that element segments of the [`ElemItems::Funcs`] form refer to.
+    /// What element segments of the [`ElemItems::Funcs`] form hold: function indices as the
+    /// parser reads them, funcref slots once [`Manifest::assign_funcref_slots`] has run.
     pub elem_funcs: Vec<u32>,
     /// Defined functions that need a funcref record (see [`super::TableId::FuncRefs`]).
     pub funcref_funcs: Vec<u32>,
@@ -158,6 +161,7 @@ impl Manifest {
     pub fn encode(&self) -> EncodedManifest {
         let mut info = self.info.clone();
         info.num_funcs = self.func_types.len() as u32;
+        info.num_funcrefs = self.vm_counts().funcrefs;
         info.num_data = self.data.len() as u32;
         let mut b = TablesBuilder::default();
         for t in &self.func_types {
@@ -197,9 +201,17 @@ impl Manifest {
     /// The counts that fix this module's vmctx layout.
     pub fn vm_counts(&self) -> crate::vmctx::VMCounts {
         crate::vmctx::VMCounts {
-            functions: self.func_types.len() as u32,
+            funcrefs: self.num_imported_funcs() + self.funcref_funcs.len() as u32,
             ..self.info.vm_counts()
         }
+    }
+
+    /// The funcref slot of function `index` ([`crate::vmctx::funcref_slot`]), once
+    /// `funcref_funcs` is set.
+    pub fn funcref_slot(&self, index: u32) -> Option<u32> {
+        crate::vmctx::funcref_slot(index, self.num_imported_funcs(), |f| {
+            self.funcref_funcs.binary_search(&f).ok().map(|p| p as u32)
+        })
     }
 
     /// The defined functions a reference can be taken to, and the start function: every
@@ -237,6 +249,22 @@ impl Manifest {
         v.sort_unstable();
         v.dedup();
         v
+    }
+
+    /// Lists the functions that get funcref records ([`Manifest::referenced_functions`]) and
+    /// turns the element function table's entries into their slots, so that instantiation
+    /// fills a table from it without a search per element.
+    pub fn assign_funcref_slots(&mut self) {
+        self.funcref_funcs = self.referenced_functions();
+        let slots: Vec<u32> = self
+            .elem_funcs
+            .iter()
+            .map(|f| {
+                self.funcref_slot(*f)
+                    .expect("every element function is referenced")
+            })
+            .collect();
+        self.elem_funcs = slots;
     }
 
     /// Name of function `index` for reports: the name section's, else `func[index]`.

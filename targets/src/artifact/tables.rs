@@ -9,7 +9,7 @@
 //! FuncNames     u32 function index, u32 start, u32 length in Names   sorted by index
 //! Names         UTF-8 bytes
 //! DataSegments  u64 offset in the data section, u64 length, u64 flags (bit 0: active)
-//! ElemFuncs     u32 function index                     elements of `ElemItems::Funcs`
+//! ElemFuncs     u32 funcref slot                       elements of `ElemItems::Funcs`
 //! FuncRefs      u32 function index                     defined functions that need a funcref
 //! ```
 //!
@@ -231,16 +231,29 @@ impl<'a> Tables<'a> {
         })
     }
 
-    /// Entry `i` of the element function table.
+    /// Entry `i` of the element function table: a funcref slot.
     pub fn elem_func(&self, i: u32) -> Option<u32> {
         Some(u32_at(self.record(TableId::ElemFuncs, i as usize)?, 0))
     }
 
-    /// The functions whose funcref records instantiation fills in.
+    /// The functions whose funcref records instantiation fills in, in slot order.
     pub fn funcref_funcs(&self) -> impl Iterator<Item = u32> + 'a {
         self.slices[TableId::FuncRefs as usize]
             .chunks_exact(4)
             .map(|r| u32_at(r, 0))
+    }
+
+    /// The funcref slot of function `index` ([`crate::vmctx::funcref_slot`]).
+    pub fn funcref_slot(&self, index: u32, imported: u32) -> Option<u32> {
+        crate::vmctx::funcref_slot(index, imported, |f| {
+            let n = self.count(TableId::FuncRefs);
+            let at = |i: usize| {
+                self.record(TableId::FuncRefs, i)
+                    .map_or(u32::MAX, |r| u32_at(r, 0))
+            };
+            let i = partition_point(n, |i| at(i) < f);
+            (at(i) == f && i < n).then_some(i as u32)
+        })
     }
 }
 

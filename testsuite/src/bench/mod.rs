@@ -72,8 +72,9 @@ pub struct Row {
 pub struct Results {
     /// One row per workload.
     pub rows: Vec<Row>,
-    /// (module, sowa, wasmtime pooling) median instantiation times.
-    pub instantiation: Vec<(String, Duration, Duration)>,
+    /// (module, sowa with a fresh store, sowa with a reset store, wasmtime pooling) median
+    /// instantiation times.
+    pub instantiation: Vec<(String, Duration, Duration, Duration)>,
     /// Cold starts, their breakdown and real programs' starts.
     pub startup: startup::Startup,
     /// (runtime, peak RSS KiB) running the largest workload as a process.
@@ -274,11 +275,21 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<Results> {
         let wasm = std::fs::read(dirs.bench.join(format!("wasm/{name}.wasm")))?;
         let (so, _) = sowa_rt::compile(&wasm)?;
         let m = sowa_runtime::Module::from_bytes(&so)?;
-        let s = sowa_rt::instantiation_time(&m, n)?;
         let pool = wasmtime_rt::pooling_engine()?;
         let wm = wasmtime_rt::deserialize(&pool, &wasmtime_rt::precompile(&pool, &wasm)?)?;
-        let w = wasmtime_rt::instantiation_time(&pool, &wm, n)?;
-        results.instantiation.push((name.to_string(), s, w));
+        // Rounds alternating the three, so that a busy moment falls on all of them.
+        let (mut s, mut r, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..5 {
+            s.push(sowa_rt::instantiation_time(&m, n)?);
+            r.push(sowa_rt::instantiation_time_reset(&m, n)?);
+            w.push(wasmtime_rt::instantiation_time(&pool, &wm, n)?);
+        }
+        results.instantiation.push((
+            name.to_string(),
+            median(&mut s),
+            median(&mut r),
+            median(&mut w),
+        ));
     }
 
     // Whole processes: cold starts, real programs' starts, memory of the largest workload.

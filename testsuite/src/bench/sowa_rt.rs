@@ -27,6 +27,24 @@ pub fn time_run(module: &Module) -> Result<(i64, Duration)> {
     }
 }
 
+/// Median time of `n` instantiations of `module`, each into one store reset after the
+/// previous instance (`Store::reset`, the server pattern of `examples/per_request.rs`); the
+/// reset is left out as the store's drop is on the Wasmtime side.
+pub fn instantiation_time_reset(module: &Module, n: usize) -> Result<Duration> {
+    let linker = Linker::new();
+    let mut store = Store::default();
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let i = linker.instantiate(&store, module)?;
+        std::hint::black_box(&i);
+        times.push(t.elapsed());
+        drop(i);
+        store.reset()?;
+    }
+    Ok(super::median(&mut times))
+}
+
 /// Median time of `n` instantiations of `module` (store creation included), module loaded.
 pub fn instantiation_time(module: &Module, n: usize) -> Result<Duration> {
     let linker = Linker::new();
