@@ -141,11 +141,19 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
 /// Checks that this CPU has the features the code was compiled to use (the manifest lists them:
 /// the target's baseline, see [`Arch::baseline_features`]).
 pub fn cpu_features(m: &ModuleInfo) -> Result<(), LoadError> {
+    if m.cpu_features.is_empty() {
+        return Ok(());
+    }
+    // CPUID leaf 1 exists on every x86-64 processor.
+    #[cfg(target_arch = "x86_64")]
+    let leaf1_ecx = std::arch::x86_64::__cpuid(1).ecx;
+    #[cfg(not(target_arch = "x86_64"))]
+    let leaf1_ecx = 0;
     let missing: Vec<&str> = m
         .cpu_features
         .iter()
         .map(String::as_str)
-        .filter(|f| !has_feature(f))
+        .filter(|f| !has_feature(f, leaf1_ecx))
         .collect();
     if missing.is_empty() {
         Ok(())
@@ -154,16 +162,26 @@ pub fn cpu_features(m: &ModuleInfo) -> Result<(), LoadError> {
     }
 }
 
-/// Whether this CPU has `feature` (a name the compiler records); an unknown name is missing.
-fn has_feature(feature: &str) -> bool {
+/// Whether this CPU has `feature` (a name the compiler records), given its CPUID leaf 1 ECX;
+/// an unknown name is missing.
+fn has_feature(feature: &str, leaf1_ecx: u32) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
+        // The baseline's features are all in CPUID leaf 1's ECX: one CPUID instruction, where
+        // the standard library's detection runs a dozen (each a trap to the hypervisor in a
+        // virtual machine, microseconds apiece) before the first answer.
+        let leaf1_ecx_bit = match feature {
+            "sse3" => Some(0),
+            "ssse3" => Some(9),
+            "sse4.1" => Some(19),
+            "sse4.2" => Some(20),
+            "popcnt" => Some(23),
+            _ => None,
+        };
+        if let Some(bit) = leaf1_ecx_bit {
+            return leaf1_ecx & (1 << bit) != 0;
+        }
         match feature {
-            "sse3" => std::arch::is_x86_feature_detected!("sse3"),
-            "ssse3" => std::arch::is_x86_feature_detected!("ssse3"),
-            "sse4.1" => std::arch::is_x86_feature_detected!("sse4.1"),
-            "sse4.2" => std::arch::is_x86_feature_detected!("sse4.2"),
-            "popcnt" => std::arch::is_x86_feature_detected!("popcnt"),
             "avx" => std::arch::is_x86_feature_detected!("avx"),
             "avx2" => std::arch::is_x86_feature_detected!("avx2"),
             "fma" => std::arch::is_x86_feature_detected!("fma"),
@@ -175,7 +193,7 @@ fn has_feature(feature: &str) -> bool {
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = feature;
+        let _ = (feature, leaf1_ecx);
         false
     }
 }

@@ -56,8 +56,11 @@ impl ManifestHeader {
 
     /// The checksum of every header field but the checksum itself, and of the encoded core.
     pub fn compute_digest(&self, core: &[u8]) -> u32 {
+        // Table-driven, with no CPU feature detection at run time: detection executes CPUID,
+        // which costs microseconds apiece in a virtual machine, at every start.
+        const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
         let bytes = self.to_bytes();
-        let mut h = crc32fast::Hasher::new();
+        let mut h = CRC.digest();
         h.update(&bytes[..48]);
         h.update(&bytes[80..]);
         h.update(core);
