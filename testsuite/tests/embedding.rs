@@ -129,39 +129,28 @@ fn objects_of_another_store_are_refused_as_imports() {
              (import "env" "f" (func))
              (func (export "peek") (result i32) (i32.load (i32.const 0))))"#,
     );
-    let other = Store::default();
-    let mem = sowa_runtime::Memory::new(
-        &other,
-        sowa_runtime::MemoryType {
+    // A memory and a function of `store`, defined in `linker`.
+    let define = |store: &Store, linker: &mut Linker| {
+        let ty = sowa_runtime::MemoryType {
             min: 1,
             max: None,
             memory64: false,
             shared: false,
-        },
-    )
-    .unwrap();
-    let f = Func::new(&other, FuncType::default(), |_, _, _| Ok(()));
+        };
+        let mem = sowa_runtime::Memory::new(store, ty).unwrap();
+        let f = Func::new(store, FuncType::default(), |_, _, _| Ok(()));
+        linker.define("env", "mem", Extern::Memory(mem));
+        linker.define("env", "f", Extern::Func(f));
+    };
+    let other = Store::default();
     let mut linker = Linker::new();
-    linker.define("env", "mem", Extern::Memory(mem));
-    linker.define("env", "f", Extern::Func(f));
+    define(&other, &mut linker);
     let store = Store::default();
     let e = linker.instantiate(&store, &m).err().expect("refused");
     assert!(e.to_string().contains("belongs to another store"), "{e}");
     drop(other);
     // The same definitions made in the right store link.
-    let mem = sowa_runtime::Memory::new(
-        &store,
-        sowa_runtime::MemoryType {
-            min: 1,
-            max: None,
-            memory64: false,
-            shared: false,
-        },
-    )
-    .unwrap();
-    let f = Func::new(&store, FuncType::default(), |_, _, _| Ok(()));
-    linker.define("env", "mem", Extern::Memory(mem));
-    linker.define("env", "f", Extern::Func(f));
+    define(&store, &mut linker);
     let i = linker.instantiate(&store, &m).unwrap();
     assert_eq!(
         i.get_func("peek").unwrap().call(&[]).unwrap(),
