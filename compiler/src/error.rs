@@ -54,6 +54,36 @@ impl From<wasmparser::BinaryReaderError> for CompileError {
 }
 
 impl CompileError {
+    /// The validator's refusal of a proposal that was not turned on, as what it is when every
+    /// proposal sowa compiles was on: sowa's limit, not the module's fault.
+    pub fn as_missing_proposal(self) -> Self {
+        match self {
+            CompileError::Invalid {
+                offset,
+                func,
+                message,
+            } if [
+                "proposal not enabled",
+                "support is not enabled",
+                "must be enabled",
+            ]
+            .iter()
+            .any(|p| message.contains(p)) =>
+            {
+                CompileError::Unsupported {
+                    offset,
+                    func,
+                    message: format!(
+                        "{message}: the module uses a WebAssembly feature sowa does not compile \
+                         yet (it compiles WebAssembly 2.0 with SIMD, tail calls, extended \
+                         constants and multiple memories)"
+                    ),
+                }
+            }
+            other => other,
+        }
+    }
+
     /// The same error, placed in function `name` if it does not say where yet.
     pub fn in_function(mut self, name: impl FnOnce() -> String) -> Self {
         if let CompileError::Invalid { func, .. } | CompileError::Unsupported { func, .. } =

@@ -58,6 +58,16 @@ pub fn wasm_hash(wasm: &[u8]) -> [u8; 32] {
 /// Compiles `wasm` (binary or, for convenience, text format is not accepted here) into the bytes
 /// of a sowa shared object.
 pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
+    compile_module(wasm, options).map_err(|e| {
+        if options.proposals == Proposals::ALL {
+            e.as_missing_proposal()
+        } else {
+            e
+        }
+    })
+}
+
+fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     let env = environ::parse(wasm, options.proposals)?;
     let mut manifest = env.manifest;
     manifest.assign_funcref_slots();

@@ -174,3 +174,38 @@ fn a_failed_write_leaves_nothing_behind_and_concurrent_writes_both_land() {
     assert!(goblin::elf::Elf::parse(&bytes).is_ok());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 }
+
+#[test]
+fn text_modules_compile_and_missing_proposals_are_named_as_sowas_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("add.wat");
+    std::fs::write(
+        &wat,
+        r#"(module (func (export "add") (param i32 i32) (result i32)
+             (i32.add (local.get 0) (local.get 1))))"#,
+    )
+    .unwrap();
+    let out = dir.path().join("add.so");
+    let o = Command::new(env!("CARGO_BIN_EXE_sowac"))
+        .arg(&wat)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read(&out).unwrap().starts_with(b"\x7fELF"));
+    // A valid module using exceptions (WebAssembly 3.0), which sowa does not compile yet.
+    let exn = dir.path().join("exn.wat");
+    std::fs::write(&exn, r#"(module (tag $e) (func (throw $e)))"#).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sowac"))
+        .arg(&exn)
+        .arg("-o")
+        .arg(dir.path().join("exn.so"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unsupported at offset"), "{err}");
+    assert!(err.contains("does not compile yet"), "{err}");
+    assert!(!dir.path().join("exn.so").exists());
+}

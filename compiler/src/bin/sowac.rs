@@ -10,7 +10,7 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "sowac", version)]
 struct Cli {
-    /// The `.wasm` module to compile.
+    /// The module to compile: binary `.wasm`, or WebAssembly text (`.wat`).
     input: PathBuf,
     /// Where to write the shared object.
     #[arg(short, long)]
@@ -38,8 +38,20 @@ fn run(cli: Cli) -> Result<(), String> {
         "size" | "s" => OptLevel::Size,
         other => return Err(format!("unknown optimization level '{other}'")),
     };
-    let wasm = std::fs::read(&cli.input)
+    let bytes = std::fs::read(&cli.input)
         .map_err(|e| format!("cannot read {}: {e}", cli.input.display()))?;
+    // A `.wat` file is assembled first; anything else is read as a binary module (so a damaged
+    // `.wasm` gets the binary reader's error, with its offset).
+    let is_text = !bytes.starts_with(b"\0asm")
+        && cli
+            .input
+            .extension()
+            .is_some_and(|e| e == "wat" || e == "wast");
+    let wasm = if is_text {
+        wat::parse_bytes(&bytes).map_err(|e| format!("{}: {e}", cli.input.display()))?
+    } else {
+        std::borrow::Cow::Borrowed(&bytes[..])
+    };
     let so = compile(
         &wasm,
         &Options {
