@@ -267,9 +267,15 @@ fn missing_and_mistyped_imports_are_link_errors() {
         |_, _, _| Ok(()),
     );
     linker.define("host", "log", Extern::Func(wrong));
-    let err = linker.instantiate(&store, &m).err().unwrap();
+    let err = linker.instantiate(&store, &m).err().unwrap().to_string();
+    assert!(err.starts_with("incompatible import type"), "{err}");
+    // Both types are named, so the embedder sees what to change.
     assert!(
-        err.to_string().starts_with("incompatible import type"),
+        err.contains("expects function") && err.contains("[I32]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("definition is function") && err.contains("[I64]"),
         "{err}"
     );
 }

@@ -198,8 +198,21 @@ impl Instance {
                 )));
             }
             let bad = || {
+                let want = match &imp.kind {
+                    ImportKind::Func(t) => format!("function {:?}", m.types[*t as usize]),
+                    ImportKind::Memory(t) => format!("memory {t:?}"),
+                    ImportKind::Table(t) => format!("table {t:?}"),
+                    ImportKind::Global(t) => format!("global {t:?}"),
+                };
+                let found = match ext {
+                    Extern::Func(f) => format!("function {:?}", f.ty),
+                    Extern::Memory(x) => format!("memory {:?}", x.ty()),
+                    Extern::Table(x) => format!("table {:?}", x.ty()),
+                    Extern::Global(x) => format!("global {:?}", x.ty()),
+                };
                 InstantiateError::Link(format!(
-                    "incompatible import type for `{}`.`{}`",
+                    "incompatible import type for `{}`.`{}`: the module expects {want}, the \
+                     definition is {found}",
                     imp.module, imp.name
                 ))
             };
