@@ -214,3 +214,63 @@ fn tcp_echo_over_loopback() {
     assert!(echoed == payload);
     assert_eq!(stdout(&o), "echoed 100000 bytes, shutdown: 0\n");
 }
+
+#[test]
+fn path_open_rights_follow_preview1() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile_wat(
+        dir.path(),
+        "open_rights",
+        r#"(module
+             (import "wasi_snapshot_preview1" "path_open"
+               (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 0) ".")
+             (data (i32.const 8) "f.txt")
+             ;; path_open(fd 3, path, oflags, base rights, fdflags) -> errno
+             (func (export "open") (param $path i32) (param $len i32) (param $of i32)
+                   (param $base i64) (param $ff i32) (result i32)
+               (call $open (i32.const 3) (i32.const 0) (local.get $path) (local.get $len)
+                 (local.get $of) (local.get $base) (local.get $base) (local.get $ff)
+                 (i32.const 64))))"#,
+    );
+    let sandbox = dir.path().join("box");
+    std::fs::create_dir(&sandbox).unwrap();
+    let preopen = format!("{}::.", sandbox.display());
+    let open = |path: (u32, u32), of: u32, base: u64, ff: u32| {
+        let args = [path.0, path.1, of]
+            .iter()
+            .map(|v| v.to_string())
+            .chain([base.to_string(), ff.to_string()])
+            .collect::<Vec<_>>();
+        let mut argv = vec!["run", "--dir", &preopen, "--invoke", "open"];
+        let so = so.to_str().unwrap();
+        argv.push(so);
+        argv.extend(args.iter().map(String::as_str));
+        let o = sowa(&argv);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o).trim().parse::<u32>().unwrap()
+    };
+    let (dot, file) = ((0, 1), (8, 5));
+    const DIRECTORY: u32 = 2;
+    const CREAT: u32 = 1;
+    const FD_READ: u64 = 1 << 1;
+    const FD_WRITE: u64 = 1 << 6;
+    const SYNC: u32 = 16;
+    const ISDIR: u32 = 31;
+    const NOTSUP: u32 = 58;
+    // Reopening the preopened directory with its own rights (FD_DATASYNC among them).
+    let dir_rights = sowa_wasi::abi::rights::DIR;
+    assert_eq!(
+        open(dot, 0, dir_rights, 0),
+        0,
+        "reopen with the directory's rights"
+    );
+    assert_eq!(open(dot, DIRECTORY, dir_rights, 0), 0);
+    // A directory asked for with FD_WRITE.
+    assert_eq!(open(dot, DIRECTORY, FD_READ | FD_WRITE, 0), ISDIR);
+    assert_eq!(open(dot, 0, FD_WRITE, 0), ISDIR);
+    // Synchronised writes without FD_SYNC.
+    assert_eq!(open(file, CREAT, FD_READ | FD_WRITE, SYNC), NOTSUP);
+    assert_eq!(open(file, CREAT, FD_READ | FD_WRITE, 0), 0);
+}
