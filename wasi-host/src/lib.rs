@@ -14,6 +14,7 @@ pub mod fdtable;
 pub mod guest;
 pub mod preview1;
 pub mod sandbox;
+pub mod size;
 
 pub use preview1::add_to_linker;
 

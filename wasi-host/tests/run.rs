@@ -317,3 +317,44 @@ fn a_start_function_with_parameters_is_a_usage_error_not_a_trap() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "7");
 }
+
+#[test]
+fn memory_and_stack_limits_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile(dir.path(), "memgrow");
+    let so = so.to_str().unwrap();
+    // 16 MiB of allocations do not fit in 4 MiB: malloc fails, the program says so.
+    let o = sowa(&["run", "--max-memory", "4MiB", so]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "malloc failed\n");
+    let o = sowa(&["run", "--max-memory", "64MiB", so]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = sowa(&["run", "--max-memory", "lots", so]);
+    assert_eq!(o.status.code(), Some(2), "clap's usage status");
+    // Recursion that fits the default stack but not 32 KiB.
+    let rec = compile_wat(
+        dir.path(),
+        "recurse",
+        r#"(module (func $r (export "r") (param i32) (result i32)
+             (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+               (else (i32.add (i32.const 1) (call $r (i32.sub (local.get 0) (i32.const 1))))))))"#,
+    );
+    let rec = rec.to_str().unwrap();
+    let o = sowa(&["run", "--invoke", "r", rec, "20000"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = sowa(&[
+        "run",
+        "--max-wasm-stack",
+        "32KiB",
+        "--invoke",
+        "r",
+        rec,
+        "20000",
+    ]);
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("call stack exhausted"),
+        "{}",
+        stderr(&o)
+    );
+}

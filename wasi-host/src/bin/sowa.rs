@@ -53,6 +53,13 @@ struct RunArgs {
     /// Give the program a socket listening on ADDR:PORT, for `sock_accept` (repeatable).
     #[arg(long = "tcplisten", value_name = "ADDR:PORT")]
     tcplisten: Vec<String>,
+    /// Largest size a linear memory may reach, e.g. `64MiB`: past it `memory.grow` returns -1.
+    #[arg(long, value_name = "SIZE", value_parser = sowa_wasi::size::parse_size)]
+    max_memory: Option<u64>,
+    /// Native stack wasm code may use, e.g. `256KiB` (default 1MiB): deeper recursion traps
+    /// with "call stack exhausted".
+    #[arg(long, value_name = "SIZE", value_parser = sowa_wasi::size::parse_size)]
+    max_wasm_stack: Option<u64>,
     /// Call this exported function with the arguments instead of running `_start`.
     #[arg(long)]
     invoke: Option<String>,
@@ -157,7 +164,14 @@ impl Phases {
 fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
     let module = load(&args.file)?;
     phases.mark("load");
-    let store = Store::default();
+    let mut limits = sowa_runtime::StoreLimits::default();
+    if let Some(bytes) = args.max_memory {
+        limits.max_memory_pages = bytes / sowa_targets::types::WASM_PAGE_SIZE;
+    }
+    if let Some(bytes) = args.max_wasm_stack {
+        limits.max_wasm_stack = usize::try_from(bytes).unwrap_or(usize::MAX);
+    }
+    let store = Store::new(limits);
     let mut linker = Linker::new();
     let program = args.file.display().to_string();
     let mut argv = vec![program];
@@ -194,6 +208,9 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
     let instance = match linker.instantiate(&store, &module) {
         Ok(i) => i,
         Err(sowa_runtime::InstantiateError::Trap(t)) => return Ok(report_trap(&t)),
+        Err(e @ sowa_runtime::InstantiateError::Resource(_)) if args.max_memory.is_some() => {
+            return Err(format!("{e} (raise --max-memory)"))
+        }
         Err(e) => return Err(e.to_string()),
     };
     phases.mark("instantiate");
