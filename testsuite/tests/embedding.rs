@@ -197,6 +197,31 @@ fn a_reset_store_serves_the_next_request_afresh() {
 }
 
 #[test]
+fn bulk_memory_reaches_the_last_byte_of_a_4_gib_memory() {
+    // `dst + len` is exactly 2^32 here: computed in 32 bits it wrapped to 0, the slice panicked
+    // inside a builtin called from compiled code, and the process aborted.
+    let m = module(
+        r#"(module (memory (export "memory") 65536)
+             (data $d "\2a")
+             (func (export "fill") (memory.fill (i32.const 0xffffffff) (i32.const 7) (i32.const 1)))
+             (func (export "init") (memory.init $d (i32.const 0xffffffff) (i32.const 0) (i32.const 1)))
+             (func (export "last") (result i32) (i32.load8_u (i32.const 0xffffffff))))"#,
+    );
+    let store = Store::default();
+    let i = Linker::new().instantiate(&store, &m).unwrap();
+    i.get_func("fill").unwrap().call(&[]).unwrap();
+    assert_eq!(
+        i.get_func("last").unwrap().call(&[]).unwrap(),
+        vec![Val::I32(7)]
+    );
+    i.get_func("init").unwrap().call(&[]).unwrap();
+    assert_eq!(
+        i.get_func("last").unwrap().call(&[]).unwrap(),
+        vec![Val::I32(42)]
+    );
+}
+
+#[test]
 fn modules_are_shared_across_threads() {
     let m = module(COUNTER);
     let handles: Vec<_> = (0..4)
