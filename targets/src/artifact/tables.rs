@@ -162,6 +162,15 @@ impl<'a> Tables<'a> {
         self.slices[t as usize].get(i.checked_mul(n)?..i.checked_mul(n)? + n)
     }
 
+    /// The record of table `t` (sorted by its first field) whose first field is `key`, and its
+    /// position.
+    fn find(&self, t: TableId, key: u32) -> Option<(usize, &'a [u8])> {
+        let at = |i: usize| self.record(t, i).map_or(u32::MAX, |r| u32_at(r, 0));
+        let i = partition_point(self.count(t), |i| at(i) < key);
+        let r = self.record(t, i)?;
+        (u32_at(r, 0) == key).then_some((i, r))
+    }
+
     /// Type index of function `index` (imported or defined).
     pub fn func_type(&self, index: u32) -> Option<u32> {
         Some(u32_at(self.record(TableId::FuncTypes, index as usize)?, 0))
@@ -188,14 +197,8 @@ impl<'a> Tables<'a> {
     /// The trap site at text offset `offset`, if any. Allocates nothing and takes no lock, so
     /// the signal handler may call it.
     pub fn trap_site(&self, offset: u32) -> Option<TrapSite> {
-        let n = self.count(TableId::TrapSites);
-        let at = |i: usize| {
-            self.record(TableId::TrapSites, i)
-                .map_or(u32::MAX, |r| u32_at(r, 0))
-        };
-        let i = partition_point(n, |i| at(i) < offset);
-        let r = self.record(TableId::TrapSites, i)?;
-        (u32_at(r, 0) == offset).then(|| TrapSite {
+        let (_, r) = self.find(TableId::TrapSites, offset)?;
+        Some(TrapSite {
             code_offset: offset,
             wasm_offset: u32_at(r, 1),
             // A kind this build does not know is still a fault at a trap site.
@@ -206,15 +209,7 @@ impl<'a> Tables<'a> {
 
     /// Function `index`'s name from the name section, if it has a valid one.
     pub fn func_name(&self, index: u32) -> Option<&'a str> {
-        let n = self.count(TableId::FuncNames);
-        let at = |i: usize| {
-            self.record(TableId::FuncNames, i)
-                .map_or(u32::MAX, |r| u32_at(r, 0))
-        };
-        let r = self.record(TableId::FuncNames, partition_point(n, |i| at(i) < index))?;
-        if u32_at(r, 0) != index {
-            return None;
-        }
+        let (_, r) = self.find(TableId::FuncNames, index)?;
         let start = u32_at(r, 1) as usize;
         let bytes = self.slices[TableId::Names as usize]
             .get(start..start.checked_add(u32_at(r, 2) as usize)?)?;
@@ -246,13 +241,7 @@ impl<'a> Tables<'a> {
     /// The funcref slot of function `index` ([`crate::vmctx::funcref_slot`]).
     pub fn funcref_slot(&self, index: u32, imported: u32) -> Option<u32> {
         crate::vmctx::funcref_slot(index, imported, |f| {
-            let n = self.count(TableId::FuncRefs);
-            let at = |i: usize| {
-                self.record(TableId::FuncRefs, i)
-                    .map_or(u32::MAX, |r| u32_at(r, 0))
-            };
-            let i = partition_point(n, |i| at(i) < f);
-            (at(i) == f && i < n).then_some(i as u32)
+            self.find(TableId::FuncRefs, f).map(|(i, _)| i as u32)
         })
     }
 }
