@@ -10,7 +10,6 @@ use crate::store::{list, Store};
 use crate::table::TableData;
 use crate::traps::Trap;
 use crate::values::Val;
-use crate::Func;
 use sowa_targets::artifact::{
     ConstExpr, ConstOp, ElemItems, ElementSegment, ImportKind, ModuleInfo, SegmentMode, Tables,
 };
@@ -122,7 +121,7 @@ pub(crate) fn elem_item(
     match &seg.items {
         ElemItems::Funcs { start, .. } => {
             let slot = tables.elem_func(start.checked_add(u32::try_from(k).ok()?)?)?;
-            (slot < inst.module.inner.offsets.counts.funcrefs).then(|| inst.funcref(slot) as usize)
+            inst.funcref_in(slot).map(|p| p as usize)
         }
         ElemItems::Exprs(items) => {
             Some(eval(inst, items.get(k)?, ValType::Ref(seg.ty)).to_raw() as usize)
@@ -398,19 +397,9 @@ impl Instance {
         }
 
         if let Some(start) = m.start {
-            let ty = tables
-                .func_type(start)
-                .and_then(|t| m.types.get(t as usize))
-                .ok_or_else(|| InstantiateError::Corrupt("start function's type".into()))?
-                .clone();
-            let f =
-                Func {
-                    store: store.inner.clone(),
-                    kind: FuncKind::Ref(inst.funcref_of(start).ok_or_else(|| {
-                        InstantiateError::Corrupt("start function's record".into())
-                    })?),
-                    ty,
-                };
+            let f = inst
+                .func(&store.inner, start)
+                .ok_or_else(|| InstantiateError::Corrupt("start function's record".into()))?;
             f.call(&[])?;
         }
         Ok(handle)

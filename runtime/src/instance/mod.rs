@@ -100,14 +100,31 @@ impl InstanceData {
         self.vmctx_field(self.module.inner.offsets.funcref(slot))
     }
 
+    /// The funcref record in slot `slot`, if the context has that slot (a slot number read
+    /// from the manifest's tables is checked here).
+    pub fn funcref_in(&self, slot: u32) -> Option<*mut VMFuncRef> {
+        (slot < self.module.inner.offsets.counts.funcrefs).then(|| self.funcref(slot))
+    }
+
     /// The funcref record of function `index`, if it has one (imported functions and those a
     /// reference can be taken to; see `sowa_targets::vmctx::funcref_slot`).
     pub fn funcref_of(&self, index: u32) -> Option<*mut VMFuncRef> {
         let mi = &self.module.inner;
-        let slot = mi
-            .tables()
-            .funcref_slot(index, mi.info().num_imported_funcs())?;
-        (slot < mi.offsets.counts.funcrefs).then(|| self.funcref(slot))
+        self.funcref_in(
+            mi.tables()
+                .funcref_slot(index, mi.info().num_imported_funcs())?,
+        )
+    }
+
+    /// Function `index` as a handle of `store`, if it has a record and a valid type.
+    pub fn func(&self, store: &Rc<StoreInner>, index: u32) -> Option<Func> {
+        let m = self.module.info();
+        let t = self.module.inner.tables().func_type(index)?;
+        Some(Func {
+            store: store.clone(),
+            kind: FuncKind::Ref(self.funcref_of(index)?),
+            ty: m.types.get(t as usize)?.clone(),
+        })
     }
 
     /// Hands this instance's context and lists to `r` for the next instance of the store (the
@@ -177,15 +194,7 @@ impl Instance {
         let m = d.module.info();
         let e = m.exports.iter().find(|e| e.name == name)?;
         Some(match e.kind {
-            ExternKind::Func => {
-                let t = d.module.inner.tables().func_type(e.index)?;
-                let ty = m.types.get(t as usize)?.clone();
-                Extern::Func(Func {
-                    store: self.store.clone(),
-                    kind: FuncKind::Ref(d.funcref_of(e.index)?),
-                    ty,
-                })
-            }
+            ExternKind::Func => Extern::Func(d.func(&self.store, e.index)?),
             ExternKind::Memory => Extern::Memory(Memory {
                 store: self.store.clone(),
                 ptr: d.memories[e.index as usize],

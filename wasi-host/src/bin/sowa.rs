@@ -276,11 +276,12 @@ fn sanitize_stdio() {
     if unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } < 0 {
         return;
     }
-    for p in fds.iter().filter(|p| p.revents & libc::POLLNVAL != 0) {
-        // SAFETY: opening /dev/null takes the lowest free descriptor, which is `p.fd` itself
-        // since every lower one is open; it is deliberately never closed.
+    // In ascending order: each open takes the lowest free descriptor, which is the closed one
+    // at hand since every lower one is open by then.
+    for _ in fds.iter().filter(|p| p.revents & libc::POLLNVAL != 0) {
+        // SAFETY: opening a path with a valid C string; the descriptor is deliberately never
+        // closed.
         unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
-        debug_assert!(p.fd >= 0);
     }
 }
 
