@@ -1,7 +1,7 @@
 //! Functions: calling wasm from the host, and host functions callable from wasm.
 
 use crate::instance::InstanceData;
-use crate::store::{Store, StoreInner};
+use crate::store::{Store, StoreInner, VMLimits};
 use crate::traps::{self, Trap};
 use crate::values::Val;
 use crate::{arch, memory::MemoryData};
@@ -35,9 +35,24 @@ pub(crate) struct HostFunc {
 /// What a host function sees of the instance that called it.
 pub struct Caller {
     vmctx: *mut u8,
+    /// The limits record of the store the call runs in.
+    limits: *mut VMLimits,
 }
 
 impl Caller {
+    /// Moves the deadline of the store the call runs in, as [`crate::Store::set_epoch_deadline`]
+    /// does: `set_epoch_deadline(0)` stops the calling guest at its next check after this
+    /// function returns.
+    pub fn set_epoch_deadline(&mut self, ticks: u64) {
+        // SAFETY: the limits record lives in the store, which outlives this call; the store is
+        // single-threaded and compiled code is suspended in this call, so nothing else touches
+        // the record, and its counter pointer is the store's live epoch.
+        unsafe {
+            let now = (*(*self.limits).epoch_counter).load(std::sync::atomic::Ordering::Acquire);
+            (*self.limits).epoch_deadline = now.saturating_add(ticks);
+        }
+    }
+
     fn instance(&self) -> Option<&InstanceData> {
         // SAFETY: a non-null caller vmctx is the live context of the calling instance.
         (!self.vmctx.is_null()).then(|| unsafe { InstanceData::from_vmctx(self.vmctx) })
@@ -93,6 +108,13 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
         let mut results: Vec<Val> = h.ty.results.iter().map(|t| Val::default_for(*t)).collect();
         let mut caller = Caller {
             vmctx: caller_vmctx,
+            // SAFETY: a bridge's caller context is a live context, whose header starts with
+            // the pointer to its store's limits record.
+            limits: unsafe {
+                *caller_vmctx
+                    .add(sowa_targets::vmctx::LIMITS as usize)
+                    .cast()
+            },
         };
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             (h.f)(&mut caller, &args, &mut results)
@@ -267,6 +289,7 @@ impl Func {
             let mut results: Vec<Val> = h.ty.results.iter().map(|t| Val::default_for(*t)).collect();
             let mut caller = Caller {
                 vmctx: std::ptr::null_mut(),
+                limits: self.store.vm_limits.get(),
             };
             (h.f)(&mut caller, args, &mut results)?;
             return Ok(results);

@@ -10,6 +10,7 @@
 
 mod arch;
 mod builtins;
+mod epoch;
 mod func;
 mod global;
 mod instance;
@@ -22,6 +23,7 @@ pub mod traps;
 mod types_registry;
 mod values;
 
+pub use epoch::Epoch;
 pub use func::{Caller, Func, HostFn};
 pub use global::Global;
 pub use instance::{Extern, Instance, InstantiateError};

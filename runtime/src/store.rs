@@ -4,6 +4,7 @@
 //! tables hold into each other stay valid; handles ([`crate::Instance`], [`crate::Memory`], ...)
 //! keep the store alive. A store is single-threaded; create one per request or per thread.
 
+use crate::epoch::Epoch;
 use crate::func::HostFunc;
 use crate::global::GlobalCell;
 use crate::instance::InstanceData;
@@ -13,11 +14,21 @@ use std::cell::{RefCell, UnsafeCell};
 use std::mem::MaybeUninit;
 use std::rc::Rc;
 
-/// The record that compiled code finds through `vmctx->limits`.
+/// The record that compiled code finds through `vmctx->limits` (`sowa_targets::vmctx::limits`).
 #[repr(C)]
 pub(crate) struct VMLimits {
     pub stack_limit: usize,
+    pub epoch_deadline: u64,
+    pub epoch_counter: *const std::sync::atomic::AtomicU64,
 }
+
+const _: () = {
+    use sowa_targets::vmctx::limits;
+    assert!(std::mem::offset_of!(VMLimits, stack_limit) == limits::STACK_LIMIT as usize);
+    assert!(std::mem::offset_of!(VMLimits, epoch_deadline) == limits::EPOCH_DEADLINE as usize);
+    assert!(std::mem::offset_of!(VMLimits, epoch_counter) == limits::EPOCH_COUNTER as usize);
+    assert!(std::mem::size_of::<VMLimits>() == limits::SIZE as usize);
+};
 
 /// Resource limits of a store.
 #[derive(Clone, Copy, Debug)]
@@ -149,6 +160,8 @@ pub(crate) struct StoreInner {
     /// point here without a box of its own.
     pub vm_limits: UnsafeCell<VMLimits>,
     pub limits: StoreLimits,
+    /// Kept for `vm_limits.epoch_counter`, which points into it.
+    pub epoch: Epoch,
     pub objects: RefCell<Objects>,
     pub recycled: RefCell<Recycled>,
 }
@@ -165,12 +178,23 @@ impl Default for Store {
 }
 
 impl Store {
-    /// A new, empty store with `limits`.
+    /// A new, empty store with `limits`, reading the process-wide [`Epoch`].
     pub fn new(limits: StoreLimits) -> Store {
+        Self::with_epoch(limits, Epoch::default())
+    }
+
+    /// A new, empty store with `limits`, reading `epoch`. Its deadline is never until
+    /// [`Store::set_epoch_deadline`] sets one.
+    pub fn with_epoch(limits: StoreLimits, epoch: Epoch) -> Store {
         Store {
             inner: Rc::new(StoreInner {
-                vm_limits: UnsafeCell::new(VMLimits { stack_limit: 0 }),
+                vm_limits: UnsafeCell::new(VMLimits {
+                    stack_limit: 0,
+                    epoch_deadline: u64::MAX,
+                    epoch_counter: epoch.counter_ptr(),
+                }),
                 limits,
+                epoch,
                 objects: RefCell::new(Objects::default()),
                 recycled: RefCell::new(Recycled::default()),
             }),
@@ -180,6 +204,21 @@ impl Store {
     /// The store's limits.
     pub fn limits(&self) -> StoreLimits {
         self.inner.limits
+    }
+
+    /// The epoch this store's guests are checked against; advance it from any thread.
+    pub fn epoch(&self) -> &Epoch {
+        &self.inner.epoch
+    }
+
+    /// Stops wasm code running in this store once the epoch has advanced `ticks` beyond its
+    /// current value (0: at the next check). Takes effect at once, also for a guest that is
+    /// running now and called the host. `u64::MAX` means never.
+    pub fn set_epoch_deadline(&self, ticks: u64) {
+        let deadline = self.inner.epoch.current().saturating_add(ticks);
+        // SAFETY: the store is single-threaded and compiled code only reads this field, so no
+        // access overlaps this write.
+        unsafe { (*self.inner.vm_limits.get()).epoch_deadline = deadline };
     }
 
     /// Drops every instance and object in the store, keeping what held them for the next

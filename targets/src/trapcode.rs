@@ -31,11 +31,13 @@ pub enum TrapKind {
     TableOutOfBounds = 10,
     /// A null reference was dereferenced (`call_ref` and friends).
     NullReference = 11,
+    /// The store's epoch deadline passed (the host asked the guest to stop).
+    Interrupted = 12,
 }
 
 impl TrapKind {
     /// Every kind, for tables that map codes in both directions.
-    pub const ALL: [TrapKind; 11] = [
+    pub const ALL: [TrapKind; 12] = [
         TrapKind::MemoryOutOfBounds,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -47,6 +49,7 @@ impl TrapKind {
         TrapKind::StackOverflow,
         TrapKind::TableOutOfBounds,
         TrapKind::NullReference,
+        TrapKind::Interrupted,
     ];
 
     /// The kind encoded as `code`, if any.
@@ -68,6 +71,7 @@ impl TrapKind {
             TrapKind::StackOverflow => "call stack exhausted",
             TrapKind::TableOutOfBounds => "out of bounds table access",
             TrapKind::NullReference => "null reference",
+            TrapKind::Interrupted => "interrupted",
         }
     }
 }

@@ -358,3 +358,50 @@ fn memory_and_stack_limits_from_the_command_line() {
         stderr(&o)
     );
 }
+
+#[test]
+fn timeout_stops_a_program_that_never_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let spin = compile_wat(
+        dir.path(),
+        "spin",
+        r#"(module
+             (func $spin (export "_start") (loop $l (br $l)))
+             (func $tail (export "tail") (return_call $tail))
+             (func (export "quick") (result i32) (i32.const 7)))"#,
+    );
+    let spin = spin.to_str().unwrap();
+    let started = std::time::Instant::now();
+    let o = sowa(&["run", "--timeout", "200ms", spin]);
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wasm trap: interrupted in function 'spin'"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(200));
+    // A loop made of tail calls has no loop header: the check at function entry stops it.
+    let o = sowa(&["run", "--timeout", "100ms", "--invoke", "tail", spin]);
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
+    // A program that ends in time is not disturbed.
+    let o = sowa(&["run", "--timeout", "60s", "--invoke", "quick", spin]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "7");
+    let o = sowa(&["run", "--timeout", "soon", spin]);
+    assert_eq!(o.status.code(), Some(2), "clap's usage status");
+}
+
+#[test]
+fn timeout_refuses_a_module_compiled_without_epoch_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = wat::parse_str(r#"(module (func (export "_start") (loop $l (br $l))))"#);
+    let options = sowa_compiler::Options {
+        epoch_checks: false,
+        ..Default::default()
+    };
+    let so = compile_with(dir.path(), "spin", &wasm.unwrap(), &options);
+    let o = sowa(&["run", "--timeout", "1s", so.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--no-epoch-checks"), "{}", stderr(&o));
+}

@@ -7,6 +7,7 @@
 
 mod calls;
 mod control;
+mod interrupt;
 mod memory;
 mod numeric;
 mod simd;
@@ -42,6 +43,8 @@ pub struct ModuleTranslationEnv<'m> {
     pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
     /// The target's C calling convention, for builtins and trampolines.
     pub host_call_conv: CallConv,
+    /// Whether function entries and loop headers check the epoch deadline.
+    pub epoch_checks: bool,
 }
 
 /// The Cranelift type that carries a wasm value.
@@ -133,6 +136,7 @@ pub struct FuncTranslator<'a, 'f> {
     builtin_sigs: HashMap<u32, ir::SigRef>,
     func_index: u32,
     offset: u64,
+    epoch: Option<interrupt::EpochPointers>,
 }
 
 /// Translates `body` into `func`, validating it on the way.
@@ -197,6 +201,7 @@ pub fn translate_function(
         builtin_sigs: HashMap::new(),
         func_index: pending.index,
         offset: pending.body.range().start,
+        epoch: None,
     };
     for (i, p) in params.iter().enumerate() {
         let ty = ir_type(ft.params[i]);
@@ -222,6 +227,10 @@ pub fn translate_function(
         }
     }
     t.load_memory_bases();
+    if env.epoch_checks {
+        t.load_epoch_pointers();
+        t.epoch_check();
+    }
     t.push_function_frame(ft);
 
     let mut ops = wasmparser::OperatorsReader::new(reader);

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 pub struct ModuleInfo {
     /// SHA-256 of the `.wasm` the artifact was compiled from.
     pub wasm_sha256: [u8; 32],
+    /// Whether the code checks the store's epoch deadline (compiled with epoch checks), so
+    /// that a deadline can stop it.
+    pub interruptible: bool,
     /// CPU features the code requires (e.g. `sse4.2`), by their `is_x86_feature_detected!` names.
     pub cpu_features: Vec<String>,
     /// The type section.

@@ -28,9 +28,10 @@ pub use header::{ManifestHeader, TableDir, HEADER_SIZE};
 pub use manifest::*;
 pub use tables::{DataRecord, TableId, Tables};
 
-/// Version of the layout of [`ManifestHeader`], [`ModuleInfo`] and the tables; bumped on any
-/// change.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version of the layout of [`ManifestHeader`], [`ModuleInfo`] and the tables, and of what the
+/// compiled code expects of the runtime (vmctx layout, checks it makes); bumped on any change.
+/// 4: epoch checks at function entries and loop headers.
+pub const FORMAT_VERSION: u32 = 4;
 /// Magic bytes that open the manifest header.
 pub const MAGIC: [u8; 8] = *b"SOWAMOD\0";
 /// Dynamic symbol naming the manifest.

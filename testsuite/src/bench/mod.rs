@@ -65,6 +65,8 @@ pub struct Row {
     pub compile: (Duration, Duration),
     /// `.so` size, `.cwasm` size in bytes.
     pub sizes: (usize, usize),
+    /// Per round: sowa's time over the time of the same code compiled without epoch checks.
+    pub epoch_cost: Vec<f64>,
 }
 
 /// Everything one run measured.
@@ -195,36 +197,57 @@ fn workload_names(bench: &Path) -> Result<Vec<String>> {
     Ok(v)
 }
 
-/// Measures one workload on every runtime.
+/// A way to run a workload once: its checksum and the time of `run()`.
+type Runner<'a> = Box<dyn FnMut() -> Result<(i64, Duration)> + 'a>;
+
+/// Measures one workload on every runtime, and sowa once more with code compiled without
+/// epoch checks. Each of `reps` rounds runs every runtime once, in turn, so that a busy
+/// moment of the machine falls on all of them rather than on one runtime's block.
 fn measure(dirs: &Dirs, name: &str, reps: usize, progress: &mut dyn FnMut(&str)) -> Result<Row> {
     progress(name);
     let wasm = std::fs::read(dirs.bench.join(format!("wasm/{name}.wasm")))?;
-    let mut checks = Vec::new();
-    let mut times = Vec::new();
-    let mut timed = |f: &mut dyn FnMut() -> Result<(i64, Duration)>| -> Result<()> {
-        let mut ts = Vec::with_capacity(reps);
-        for _ in 0..reps {
-            let (v, t) = f()?;
-            checks.push(v);
-            ts.push(t);
-        }
-        times.push(median(&mut ts));
-        Ok(())
-    };
+    let mut runners: Vec<Runner<'_>> = Vec::new();
     for cc in [native::Cc::Clang, native::Cc::Gcc] {
         let exe = native::build(cc, &dirs.bench.join("c"), &dirs.out, name, false)?;
-        timed(&mut || native::time_run(&exe))?;
+        runners.push(Box::new(move || native::time_run(&exe)));
     }
     let (so, sowa_compile) = sowa_rt::compile(&wasm)?;
     let module = sowa_runtime::Module::from_bytes(&so)?;
-    timed(&mut || sowa_rt::time_run(&module))?;
+    runners.push(Box::new(move || sowa_rt::time_run(&module)));
     let jit = wasmtime_rt::jit_engine()?;
     let (jit_module, wt_compile) = wasmtime_rt::compile(&jit, &wasm)?;
-    timed(&mut || wasmtime_rt::time_run(&jit, &jit_module))?;
+    runners.push(Box::new(move || wasmtime_rt::time_run(&jit, &jit_module)));
     let pool = wasmtime_rt::pooling_engine()?;
     let cwasm = wasmtime_rt::precompile(&pool, &wasm)?;
     let aot = wasmtime_rt::deserialize(&pool, &cwasm)?;
-    timed(&mut || wasmtime_rt::time_run(&pool, &aot))?;
+    runners.push(Box::new(move || wasmtime_rt::time_run(&pool, &aot)));
+    let unchecked =
+        sowa_runtime::Module::from_bytes(&sowa_rt::compile_without_epoch_checks(&wasm)?)?;
+    runners.push(Box::new(move || sowa_rt::time_run(&unchecked)));
+
+    let mut checks = Vec::new();
+    let mut rounds: Vec<Vec<Duration>> = vec![Vec::with_capacity(reps); runners.len()];
+    for _ in 0..reps {
+        for (r, times) in runners.iter_mut().zip(rounds.iter_mut()) {
+            let (v, t) = r()?;
+            checks.push(v);
+            times.push(t);
+        }
+    }
+    let sowa = report::RUNTIMES
+        .iter()
+        .position(|r| r.starts_with("sowa"))
+        .expect("sowa is a runtime");
+    let epoch_cost: Vec<f64> = rounds[sowa]
+        .iter()
+        .zip(&rounds[report::RUNTIMES.len()])
+        .map(|(with, without)| with.as_secs_f64() / without.as_secs_f64())
+        .collect();
+    let times = rounds
+        .iter_mut()
+        .take(report::RUNTIMES.len())
+        .map(|t| median(t))
+        .collect();
     let checksums_agree = checks.windows(2).all(|w| w[0] == w[1]);
     Ok(Row {
         name: name.to_string(),
@@ -232,6 +255,7 @@ fn measure(dirs: &Dirs, name: &str, reps: usize, progress: &mut dyn FnMut(&str))
         checksums_agree,
         compile: (sowa_compile, wt_compile),
         sizes: (so.len(), cwasm.len()),
+        epoch_cost,
     })
 }
 

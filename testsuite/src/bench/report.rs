@@ -74,6 +74,8 @@ pub fn markdown(r: &Results) -> String {
         .collect();
     let _ = writeln!(s, "| **geomean** | {} | |", geo.join(" | "));
 
+    epoch_cost(&mut s, r);
+
     let _ = writeln!(s, "\nCompile time (ms) and artifact size (KiB):\n");
     let _ = writeln!(
         s,
@@ -293,4 +295,35 @@ pub fn svg(r: &Results) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// The cost of the epoch checks that let a deadline stop a guest: sowa's time over the time of
+/// the same module compiled with `--no-epoch-checks`, from the rounds both ran in.
+fn epoch_cost(s: &mut String, r: &Results) {
+    let _ = writeln!(
+        s,
+        "\nCost of epoch checks (time with / without, per round; min / median / max):\n"
+    );
+    let _ = writeln!(s, "| workload | min | median | max |");
+    let _ = writeln!(s, "|---|---:|---:|---:|");
+    let mut medians = Vec::new();
+    for row in &r.rows {
+        let mut v = row.epoch_cost.clone();
+        if v.is_empty() {
+            continue;
+        }
+        v.sort_by(f64::total_cmp);
+        let med = v[v.len() / 2];
+        medians.push(med);
+        let _ = writeln!(
+            s,
+            "| {} | {:.3} | {med:.3} | {:.3} |",
+            row.name,
+            v[0],
+            v[v.len() - 1]
+        );
+    }
+    if !medians.is_empty() {
+        let _ = writeln!(s, "| **geomean** | | {:.3} | |", geomean(&medians));
+    }
 }

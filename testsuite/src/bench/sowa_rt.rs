@@ -11,6 +11,16 @@ pub fn compile(wasm: &[u8]) -> Result<(Vec<u8>, Duration)> {
     Ok((so, t.elapsed()))
 }
 
+/// Compiles `wasm` without the epoch checks that let a deadline stop it (what they cost is
+/// the difference).
+pub fn compile_without_epoch_checks(wasm: &[u8]) -> Result<Vec<u8>> {
+    let options = sowa_compiler::Options {
+        epoch_checks: false,
+        ..Default::default()
+    };
+    Ok(sowa_compiler::compile(wasm, &options)?)
+}
+
 /// Instantiates `module` in a fresh store and times one call of `run`.
 pub fn time_run(module: &Module) -> Result<(i64, Duration)> {
     let store = Store::default();

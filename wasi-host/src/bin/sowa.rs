@@ -60,6 +60,10 @@ struct RunArgs {
     /// with "call stack exhausted".
     #[arg(long, value_name = "SIZE", value_parser = sowa_wasi::size::parse_size)]
     max_wasm_stack: Option<u64>,
+    /// Stop the program after this long, e.g. `5s` or `250ms`: it traps with "interrupted"
+    /// (exit status 134) at its next function call or loop iteration.
+    #[arg(long, value_name = "DURATION", value_parser = sowa_wasi::size::parse_duration)]
+    timeout: Option<std::time::Duration>,
     /// Call this exported function with the arguments instead of running `_start`.
     #[arg(long)]
     invoke: Option<String>,
@@ -171,7 +175,30 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
     if let Some(bytes) = args.max_wasm_stack {
         limits.max_wasm_stack = usize::try_from(bytes).unwrap_or(usize::MAX);
     }
-    let store = Store::new(limits);
+    let store = match args.timeout {
+        Some(_) if !module.info().interruptible => {
+            return Err(format!(
+                "{} was compiled with --no-epoch-checks, so --timeout cannot stop it: compile \
+                 it again without that flag",
+                args.file.display()
+            ))
+        }
+        Some(after) => {
+            // A counter of its own, advanced once by a timer thread: the deadline is one tick.
+            let epoch = sowa_runtime::Epoch::new();
+            let store = Store::with_epoch(limits, epoch.clone());
+            store.set_epoch_deadline(1);
+            std::thread::Builder::new()
+                .name("sowa-timeout".into())
+                .spawn(move || {
+                    std::thread::sleep(after);
+                    epoch.increment();
+                })
+                .map_err(|e| format!("--timeout: cannot start the timer thread: {e}"))?;
+            store
+        }
+        None => Store::new(limits),
+    };
     let mut linker = Linker::new();
     let program = args.file.display().to_string();
     let mut argv = vec![program];

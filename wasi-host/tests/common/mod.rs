@@ -46,6 +46,20 @@ fn compile_bytes(dir: &Path, name: &str, wasm: &[u8]) -> PathBuf {
         arch: target(),
         ..Default::default()
     };
+    compile_with(dir, name, wasm, &options)
+}
+
+/// Compiles `wasm` with `options` (for the target under test whatever they say).
+pub fn compile_with(
+    dir: &Path,
+    name: &str,
+    wasm: &[u8],
+    options: &sowa_compiler::Options,
+) -> PathBuf {
+    let options = sowa_compiler::Options {
+        arch: target(),
+        ..*options
+    };
     let so = sowa_compiler::compile(wasm, &options).unwrap();
     let out = dir.join(format!("{name}.so"));
     std::fs::write(&out, so).unwrap();
