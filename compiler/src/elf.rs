@@ -236,6 +236,7 @@ pub fn write(input: &ElfInput<'_>) -> Vec<u8> {
         data_offset: data_offset as u64,
         data_len: input.data_len,
         text_len: input.text.len() as u64,
+        text_offset: text_offset as u64,
         digest: 0,
         tables: input.manifest.directory(),
     };

@@ -222,6 +222,15 @@ pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
     .ok_or_else(|| LoadError::Corrupt("manifest truncated".into()))?;
     let text_offset = vaddr_to_offset(&phdrs, text_sym.st_value, header.text_len, true, file.len())
         .ok_or_else(|| LoadError::Corrupt("text lies outside an executable segment".into()))?;
+    if text_offset as u64 != header.text_offset {
+        // The program headers or the text symbol were edited: the code they point at is not
+        // the code the manifest describes.
+        return Err(LoadError::Corrupt(format!(
+            "the program headers place the code at file offset {text_offset:#x}, the manifest \
+             at {:#x}",
+            header.text_offset
+        )));
+    }
     let data_end = header
         .data_offset
         .checked_add(header.data_len)

@@ -129,7 +129,7 @@ unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: 
     if !state.is_null() {
         // SAFETY: the kernel passes a valid ucontext to an SA_SIGINFO handler.
         let pc = unsafe { arch::context_pc(ctx) };
-        if registry::is_trap_site(pc) {
+        if registry::is_wasm_code(pc) {
             // SAFETY: `state` is this thread's innermost live call state; redirecting the
             // context makes the signal return into `unwind`, which restores that call.
             unsafe {

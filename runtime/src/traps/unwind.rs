@@ -71,10 +71,16 @@ fn trap_at(pc: usize) -> Trap {
     let off = (pc - info.start) as u32;
     let site = info.tables.trap_site(off);
     Trap {
-        reason: TrapReason::Wasm(
-            site.map(|s| s.kind)
-                .unwrap_or(sowa_targets::TrapKind::MemoryOutOfBounds),
-        ),
+        reason: match site {
+            Some(s) => TrapReason::Wasm(s.kind),
+            // Compiled code faults only where it recorded a trap site; a fault elsewhere means
+            // the module's trap table (or its code) was damaged. The call is abandoned all the
+            // same, like a trap, rather than taking the host process down.
+            None => TrapReason::Host(format!(
+                "fault at code offset {off:#x}, which the module does not record as a trap site \
+                 (corrupt module)"
+            )),
+        },
         func: info
             .tables
             .func_at(off)

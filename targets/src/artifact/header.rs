@@ -9,8 +9,10 @@
 //!  24  data_offset     u64      file offset of the data section
 //!  32  data_len        u64
 //!  40  text_len        u64
-//!  48  checksum        u32      CRC-32 of bytes 0..48, the directory and the core
-//!  52  reserved        [u8; 28] zero (refused otherwise)
+//!  48  checksum        u32      CRC-32 of every other header byte and the core
+//!  52  reserved        [u8; 4]  zero (refused otherwise)
+//!  56  text_offset     u64      file offset of the text, which the program headers must agree on
+//!  64  reserved        [u8; 16] zero (refused otherwise)
 //!  80  directory       TableId::COUNT x { offset: u64, len: u64 }, from the header's start
 //! ```
 //!
@@ -44,6 +46,10 @@ pub struct ManifestHeader {
     pub data_len: u64,
     /// Length of the text in bytes.
     pub text_len: u64,
+    /// File offset of the text. The loader finds the text through the program headers and the
+    /// text symbol, which the checksum does not cover; this checked copy is what they must
+    /// agree with, so that edited program headers cannot point the code elsewhere.
+    pub text_offset: u64,
     /// CRC-32 of the header's other fields and the core ([`ManifestHeader::compute_digest`]).
     pub digest: u32,
     /// Where the tables are.
@@ -62,7 +68,7 @@ impl ManifestHeader {
         let bytes = self.to_bytes();
         let mut h = CRC.digest();
         h.update(&bytes[..48]);
-        h.update(&bytes[80..]);
+        h.update(&bytes[52..]);
         h.update(core);
         h.finalize()
     }
@@ -91,6 +97,7 @@ impl ManifestHeader {
         b[32..40].copy_from_slice(&self.data_len.to_le_bytes());
         b[40..48].copy_from_slice(&self.text_len.to_le_bytes());
         b[48..52].copy_from_slice(&self.digest.to_le_bytes());
+        b[56..64].copy_from_slice(&self.text_offset.to_le_bytes());
         for (i, (off, len)) in self.tables.iter().enumerate() {
             let at = 80 + 16 * i;
             b[at..at + 8].copy_from_slice(&off.to_le_bytes());
@@ -120,7 +127,7 @@ impl ManifestHeader {
         if b.len() < HEADER_SIZE {
             return Err(FormatError::Truncated("header"));
         }
-        if b[52..80].iter().any(|x| *x != 0) {
+        if b[52..56].iter().chain(&b[64..80]).any(|x| *x != 0) {
             return Err(FormatError::Corrupt(
                 "reserved header bytes are not zero".into(),
             ));
@@ -136,6 +143,7 @@ impl ManifestHeader {
             data_offset: u64_at(24),
             data_len: u64_at(32),
             text_len: u64_at(40),
+            text_offset: u64_at(56),
             digest: u32_at(48),
             tables,
         })
@@ -156,6 +164,7 @@ mod tests {
             data_offset: 4096,
             data_len: 3,
             text_len: 64,
+            text_offset: 8192,
             digest: 7,
             tables,
         }
@@ -179,7 +188,7 @@ mod tests {
             Err(FormatError::BadMagic)
         ));
         bad = b;
-        bad[60] = 1;
+        bad[70] = 1;
         assert!(matches!(
             ManifestHeader::from_bytes(&bad),
             Err(FormatError::Corrupt(_))
