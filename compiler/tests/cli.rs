@@ -209,3 +209,52 @@ fn text_modules_compile_and_missing_proposals_are_named_as_sowas_limits() {
     assert!(err.contains("does not compile yet"), "{err}");
     assert!(!dir.path().join("exn.so").exists());
 }
+
+#[test]
+fn generate_key_then_sign_writes_a_verifiable_file() {
+    use sowa_targets::artifact::signature::{PublicKey, SignatureError};
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    let o = Command::new(env!("CARGO_BIN_EXE_sowac"))
+        .arg("--generate-key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the secret key is private");
+    // Never overwrites a key.
+    let again = Command::new(env!("CARGO_BIN_EXE_sowac"))
+        .arg("--generate-key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+
+    let wat = dir.path().join("m.wat");
+    std::fs::write(
+        &wat,
+        "(module (func (export \"f\") (result i32) (i32.const 3)))",
+    )
+    .unwrap();
+    let so = dir.path().join("m.so");
+    let o = Command::new(env!("CARGO_BIN_EXE_sowac"))
+        .arg(&wat)
+        .arg("-o")
+        .arg(&so)
+        .arg("--sign")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let public = std::fs::read_to_string(dir.path().join("key.pub")).unwrap();
+    let public = PublicKey::from_text(&public).unwrap();
+    let bytes = std::fs::read(&so).unwrap();
+    assert_eq!(public.verify(&bytes), Ok(()));
+    let mut code = bytes.clone();
+    code[0x1000] ^= 0x01; // the first byte of the text
+    assert_eq!(public.verify(&code), Err(SignatureError::Mismatch));
+    // The signed file is still a shared object the tools read.
+    goblin::elf::Elf::parse(&bytes).expect("ELF tools read a signed .so");
+}

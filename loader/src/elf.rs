@@ -38,6 +38,9 @@ pub enum LoadError {
     /// The runner runs on an architecture sowa has no code generator for.
     #[error("this machine's architecture is not supported by sowa")]
     UnsupportedHost,
+    /// A signature was required and is missing or does not match.
+    #[error("{0}")]
+    Signature(#[from] sowa_targets::artifact::signature::SignatureError),
 }
 
 /// Where the parts of an artifact are in the file.

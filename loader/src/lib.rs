@@ -13,6 +13,7 @@ mod text;
 
 pub use elf::LoadError;
 use memmap2::Mmap;
+pub use sowa_targets::artifact::signature::PublicKey;
 use sowa_targets::artifact::{DataRecord, ManifestHeader, ModuleInfo, Tables};
 use sowa_targets::Arch;
 use std::fs::File;
@@ -32,27 +33,34 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    /// Opens and checks the artifact at `path`.
-    pub fn open(path: &Path) -> Result<Artifact, LoadError> {
+    /// Opens and checks the artifact at `path`; with `key`, first checks that the whole file is
+    /// signed by it (see `sowa_targets::artifact::signature`).
+    pub fn open(path: &Path, key: Option<&PublicKey>) -> Result<Artifact, LoadError> {
         let file =
             File::open(path).map_err(|e| LoadError::Io(format!("{}: {e}", path.display())))?;
-        Self::from_file(file)
+        Self::from_file(file, key)
     }
 
     /// Loads an artifact from bytes (through an anonymous in-memory file, so the code is still
-    /// mapped from a file rather than written into executable memory).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Artifact, LoadError> {
+    /// mapped from a file rather than written into executable memory); `key` as in `open`.
+    pub fn from_bytes(bytes: &[u8], key: Option<&PublicKey>) -> Result<Artifact, LoadError> {
         let file = text::memfd_with(bytes)?;
-        Self::from_file(file)
+        Self::from_file(file, key)
     }
 
-    fn from_file(fd: File) -> Result<Artifact, LoadError> {
+    fn from_file(fd: File, key: Option<&PublicKey>) -> Result<Artifact, LoadError> {
         let file = &fd;
         // SAFETY: the mapping is private and read-only; the artifact is not expected to be
         // modified while loaded (a concurrent writer could change what we read, which the checks
         // below would then see as ordinary corruption, not memory unsafety, because every read
         // is bounds-checked against the mapping's length).
         let map = unsafe { Mmap::map(file) }.map_err(|e| LoadError::Io(e.to_string()))?;
+        if let Some(key) = key {
+            // Every byte, before anything in the file is believed. (The text is mapped again
+            // below from the same file: a signature protects a file at rest and in transit, not
+            // against someone who can write to it while it loads.)
+            key.verify(&map)?;
+        }
         let host = Arch::host().ok_or(LoadError::UnsupportedHost)?;
         let layout = elf::parse(&map, host)?;
         let core = layout.core_bytes(&map);

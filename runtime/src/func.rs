@@ -30,6 +30,8 @@ pub(crate) struct HostFunc {
     pub ty: FuncType,
     pub type_id: u32,
     f: crate::linker::SharedHostFn,
+    /// The tag of the store it was created in (a reset drops it with the tag).
+    owner: u64,
 }
 
 /// What a host function sees of the instance that called it.
@@ -103,7 +105,7 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
             h.ty.params
                 .iter()
                 .zip(values.iter())
-                .map(|(t, raw)| Val::from_raw(*raw, *t))
+                .map(|(t, raw)| Val::from_raw_in(*raw, *t, h.owner))
                 .collect();
         let mut results: Vec<Val> = h.ty.results.iter().map(|t| Val::default_for(*t)).collect();
         let mut caller = Caller {
@@ -120,12 +122,19 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
             (h.f)(&mut caller, &args, &mut results)
         }));
         match r {
-            Ok(Ok(())) => {
-                for (slot, v) in values.iter_mut().zip(&results) {
-                    *slot = v.to_raw();
-                }
-                Ok(())
-            }
+            // A result of the wrong type, or a reference of another store, would hand wasm
+            // bits it must not have (an integer where it expects a function record).
+            Ok(Ok(())) => h
+                .ty
+                .results
+                .iter()
+                .zip(&results)
+                .zip(values.iter_mut())
+                .try_for_each(|((t, v), slot)| {
+                    *slot = v.to_raw_checked(*t, h.owner)?;
+                    Ok(())
+                })
+                .map_err(|e: crate::ValueError| Trap::host(format!("host function result: {e}"))),
             Ok(Err(t)) => Err(t),
             Err(p) => Err(Trap::host(panic_message(&p))),
         }
@@ -245,6 +254,7 @@ impl Func {
                 ty: ty.clone(),
                 type_id,
                 f: f.clone(),
+                owner: store.inner.tag.get(),
             },
             |o| &mut o.host_funcs,
         );
@@ -307,8 +317,11 @@ impl Func {
             ));
         }
         let mut slots: Vec<u128> = vec![0; args.len().max(self.ty.results.len()).max(1)];
+        let owner = self.store.tag.get();
         for (s, a) in slots.iter_mut().zip(args) {
-            *s = a.to_raw();
+            *s = a
+                .to_raw_in(owner)
+                .map_err(|e| Trap::host(format!("argument: {e}")))?;
         }
         let limits = self.store.vm_limits.get();
         // SAFETY: the limits record lives in the store.
@@ -339,14 +352,18 @@ impl Func {
             .results
             .iter()
             .zip(&slots)
-            .map(|(t, raw)| Val::from_raw(*raw, *t))
+            .map(|(t, raw)| Val::from_raw_in(*raw, *t, owner))
             .collect())
     }
 
-    /// The raw reference to this function, for tables and `Val::FuncRef`.
-    pub fn to_raw(&self) -> Option<usize> {
+    /// A reference to this function, to pass to wasm or put in a table (`None` for a host
+    /// function not imported by any instance: it has no record wasm could call).
+    pub fn to_funcref(&self) -> Option<crate::FuncRef> {
         match self.kind {
-            FuncKind::Ref(r) => Some(r as usize),
+            FuncKind::Ref(r) => Some(crate::FuncRef {
+                record: r as usize,
+                owner: self.store.tag.get(),
+            }),
             FuncKind::Host(_) => None,
         }
     }

@@ -1,7 +1,7 @@
 //! Globals: 16-byte cells that compiled code reads and writes in place.
 
 use crate::store::{Store, StoreInner};
-use crate::values::Val;
+use crate::values::{Val, ValueError};
 use sowa_targets::GlobalType;
 use std::rc::Rc;
 
@@ -21,7 +21,7 @@ pub struct Global {
 ///
 /// # Safety
 /// `cell` must point to a live 16-byte global cell.
-pub(crate) unsafe fn read_cell(cell: *const u8, ty: sowa_targets::ValType) -> Val {
+pub(crate) unsafe fn read_cell(cell: *const u8, ty: sowa_targets::ValType, owner: u64) -> Val {
     // SAFETY: per contract, 16 readable bytes.
     let raw = unsafe { std::ptr::read_unaligned(cell as *const u128) };
     let size = ty.byte_size();
@@ -30,29 +30,30 @@ pub(crate) unsafe fn read_cell(cell: *const u8, ty: sowa_targets::ValType) -> Va
     } else {
         raw & ((1u128 << (size * 8)) - 1)
     };
-    Val::from_raw(masked, ty)
+    Val::from_raw_in(masked, ty, owner)
 }
 
 /// Writes `v` into a cell.
 ///
 /// # Safety
 /// `cell` must point to a live 16-byte global cell.
-pub(crate) unsafe fn write_cell(cell: *mut u8, v: Val) {
+pub(crate) unsafe fn write_cell(cell: *mut u8, raw: u128) {
     // SAFETY: per contract, 16 writable bytes.
-    unsafe { std::ptr::write_unaligned(cell as *mut u128, v.to_raw()) }
+    unsafe { std::ptr::write_unaligned(cell as *mut u128, raw) }
 }
 
 impl Global {
-    /// Creates a host global with `value`.
-    pub fn new(store: &Store, ty: GlobalType, value: Val) -> Global {
+    /// Creates a host global of type `ty` holding `value` (of that type, and of this store).
+    pub fn new(store: &Store, ty: GlobalType, value: Val) -> Result<Global, ValueError> {
+        let raw = value.to_raw_checked(ty.ty, store.inner.tag.get())?;
         let cell = store.inner.keep(GlobalCell([0; 16]), |o| &mut o.globals) as *mut u8;
         // SAFETY: the cell was just allocated in the store.
-        unsafe { write_cell(cell, value) };
-        Global {
+        unsafe { write_cell(cell, raw) };
+        Ok(Global {
             store: store.inner.clone(),
             cell,
             ty,
-        }
+        })
     }
 
     /// The global's type.
@@ -63,12 +64,17 @@ impl Global {
     /// Its current value.
     pub fn get(&self) -> Val {
         // SAFETY: the cell lives in a store that `self.store` keeps alive.
-        unsafe { read_cell(self.cell, self.ty.ty) }
+        unsafe { read_cell(self.cell, self.ty.ty, self.store.tag.get()) }
     }
 
-    /// Sets it (the host may set immutable globals it created; wasm may not).
-    pub fn set(&self, v: Val) {
+    /// Sets a mutable global to `v`, a value of its type and of its store.
+    pub fn set(&self, v: Val) -> Result<(), ValueError> {
+        if !self.ty.mutable {
+            return Err(ValueError::Immutable);
+        }
+        let raw = v.to_raw_checked(self.ty.ty, self.store.tag.get())?;
         // SAFETY: as in `get`.
-        unsafe { write_cell(self.cell, v) }
+        unsafe { write_cell(self.cell, raw) };
+        Ok(())
     }
 }

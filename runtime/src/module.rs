@@ -2,7 +2,7 @@
 
 use crate::traps::{register_code, CodeInfo, CodeRegistration};
 use crate::types_registry;
-use sowa_loader::{Artifact, LoadError};
+use sowa_loader::{Artifact, LoadError, PublicKey};
 use sowa_targets::artifact::{ExternKind, ModuleInfo, Tables};
 use sowa_targets::vmctx::VMOffsets;
 use std::path::Path;
@@ -35,12 +35,25 @@ pub(crate) struct ModuleInner {
 impl Module {
     /// Loads the artifact at `path`.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Module, LoadError> {
-        Ok(Self::new(Artifact::open(path.as_ref())?))
+        Ok(Self::new(Artifact::open(path.as_ref(), None)?))
     }
 
     /// Loads an artifact from its bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Module, LoadError> {
-        Ok(Self::new(Artifact::from_bytes(bytes)?))
+        Ok(Self::new(Artifact::from_bytes(bytes, None)?))
+    }
+
+    /// Loads the `.so` at `path` only if all of it is signed by `key` (`sowac --sign`).
+    pub fn from_file_verified(
+        path: impl AsRef<Path>,
+        key: &PublicKey,
+    ) -> Result<Module, LoadError> {
+        Ok(Self::new(Artifact::open(path.as_ref(), Some(key))?))
+    }
+
+    /// Loads an artifact from its bytes only if all of them are signed by `key`.
+    pub fn from_bytes_verified(bytes: &[u8], key: &PublicKey) -> Result<Module, LoadError> {
+        Ok(Self::new(Artifact::from_bytes(bytes, Some(key))?))
     }
 
     fn new(artifact: Artifact) -> Module {

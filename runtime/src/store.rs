@@ -155,7 +155,16 @@ pub(crate) fn list<T>(spare: &mut Vec<Vec<T>>, n: usize) -> Vec<T> {
     v
 }
 
+/// A tag no store has had: function references carry their store's, and a reset store takes a
+/// new one, so references from before the reset are refused like another store's.
+fn next_tag() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 pub(crate) struct StoreInner {
+    /// Identity of the store's objects now (see [`crate::FuncRef`]).
+    pub tag: std::cell::Cell<u64>,
     /// Inline: the store lives in its `Rc`'s allocation, which never moves, so contexts can
     /// point here without a box of its own.
     pub vm_limits: UnsafeCell<VMLimits>,
@@ -193,6 +202,7 @@ impl Store {
                     epoch_deadline: u64::MAX,
                     epoch_counter: epoch.counter_ptr(),
                 }),
+                tag: std::cell::Cell::new(next_tag()),
                 limits,
                 epoch,
                 objects: RefCell::new(Objects::default()),
@@ -243,6 +253,7 @@ impl Store {
         o.tables.reset();
         o.globals.reset();
         o.host_funcs.reset();
+        self.inner.tag.set(next_tag());
         Ok(())
     }
 }

@@ -73,10 +73,17 @@ pub struct Table {
 }
 
 impl Table {
-    /// Creates a host table of type `ty` with every element `init`.
-    pub fn new(store: &crate::Store, ty: TableType, init: crate::Val) -> Option<Table> {
-        let t = TableData::new(ty, init.to_raw() as usize)?;
-        Some(Table {
+    /// Creates a host table of type `ty` with every element `init` (a reference of the element
+    /// type, and of this store).
+    pub fn new(
+        store: &crate::Store,
+        ty: TableType,
+        init: crate::Val,
+    ) -> Result<Table, crate::ValueError> {
+        let raw =
+            init.to_raw_checked(sowa_targets::ValType::Ref(ty.elem), store.inner.tag.get())?;
+        let t = TableData::new(ty, raw as usize).ok_or(crate::ValueError::TableTooLarge)?;
+        Ok(Table {
             store: store.inner.clone(),
             ptr: store.inner.keep(t, |o| &mut o.tables),
         })
@@ -103,9 +110,10 @@ impl Table {
         // SAFETY: as above.
         let t = unsafe { &*self.ptr };
         let raw = *t.elements.get(index as usize)?;
-        Some(crate::Val::from_raw(
+        Some(crate::Val::from_raw_in(
             raw as u128,
             sowa_targets::ValType::Ref(t.ty.elem),
+            self.store.tag.get(),
         ))
     }
 }

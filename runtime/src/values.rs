@@ -1,6 +1,44 @@
 //! Values passed between the host and wasm, and their 16-byte slot encoding.
+//!
+//! A function reference is an opaque [`FuncRef`]: the address of a record inside a store, tagged
+//! with the store's identity. Safe code can only copy one it was given; every way back into wasm
+//! (call arguments, host function results, globals, tables) checks the tag against the store it
+//! enters, so a reference cannot outlive its store or its store's [`crate::Store::reset`], nor
+//! cross into another store, nor be forged from an integer.
 
 use sowa_targets::{RefType, ValType};
+
+/// A non-null reference to a function of one store (and one period between resets of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FuncRef {
+    pub(crate) record: usize,
+    pub(crate) owner: u64,
+}
+
+/// A value that cannot go where it was meant to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// The value's type is not the one expected.
+    #[error("a value of type {found:?} where {expected:?} is expected")]
+    Type {
+        /// The type required.
+        expected: ValType,
+        /// The value's type.
+        found: ValType,
+    },
+    /// A function reference of another store, or from before the store was reset.
+    #[error(
+        "a function reference from another store (or from before Store::reset) cannot be used \
+         in this one"
+    )]
+    ForeignReference,
+    /// An immutable global cannot be set.
+    #[error("the global is immutable")]
+    Immutable,
+    /// A table could not be created with the size asked for.
+    #[error("table too large")]
+    TableTooLarge,
+}
 
 /// A WebAssembly value.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -15,8 +53,8 @@ pub enum Val {
     F64(u64),
     /// v128
     V128(u128),
-    /// A function reference: the address of its record, 0 for null.
-    FuncRef(usize),
+    /// A function reference; `None` is null.
+    FuncRef(Option<FuncRef>),
     /// An external reference chosen by the host; `None` is null.
     ExternRef(Option<u64>),
 }
@@ -43,33 +81,57 @@ impl Val {
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(0),
-            ValType::Ref(RefType::Func) => Val::FuncRef(0),
+            ValType::Ref(RefType::Func) => Val::FuncRef(None),
             ValType::Ref(RefType::Extern) => Val::ExternRef(None),
         }
     }
 
-    /// Encodes the value into a slot.
-    pub fn to_raw(&self) -> u128 {
-        match *self {
+    /// Encodes the value into a slot for the store tagged `owner`, refusing a function
+    /// reference of another.
+    pub(crate) fn to_raw_in(self, owner: u64) -> Result<u128, ValueError> {
+        match self {
+            Val::FuncRef(Some(r)) if r.owner != owner => Err(ValueError::ForeignReference),
+            _ => Ok(self.to_raw_unchecked()),
+        }
+    }
+
+    /// Encodes a value known to come from the store it goes to (instantiation's constant
+    /// expressions).
+    pub(crate) fn to_raw_unchecked(self) -> u128 {
+        match self {
             Val::I32(v) => v as u32 as u128,
             Val::I64(v) => v as u64 as u128,
             Val::F32(v) => v as u128,
             Val::F64(v) => v as u128,
             Val::V128(v) => v,
-            Val::FuncRef(p) => p as u128,
+            Val::FuncRef(r) => r.map_or(0, |r| r.record) as u128,
             Val::ExternRef(r) => raw_externref(r) as u128,
         }
     }
 
-    /// Decodes a slot holding a value of type `ty`.
-    pub fn from_raw(raw: u128, ty: ValType) -> Val {
+    /// Encodes the value for a place of type `ty` in the store tagged `owner`.
+    pub(crate) fn to_raw_checked(self, ty: ValType, owner: u64) -> Result<u128, ValueError> {
+        if self.ty() != ty {
+            return Err(ValueError::Type {
+                expected: ty,
+                found: self.ty(),
+            });
+        }
+        self.to_raw_in(owner)
+    }
+
+    /// Decodes a slot of the store tagged `owner` holding a value of type `ty`.
+    pub(crate) fn from_raw_in(raw: u128, ty: ValType, owner: u64) -> Val {
         match ty {
             ValType::I32 => Val::I32(raw as u32 as i32),
             ValType::I64 => Val::I64(raw as u64 as i64),
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw as u64),
             ValType::V128 => Val::V128(raw),
-            ValType::Ref(RefType::Func) => Val::FuncRef(raw as u64 as usize),
+            ValType::Ref(RefType::Func) => Val::FuncRef((raw != 0).then_some(FuncRef {
+                record: raw as u64 as usize,
+                owner,
+            })),
             ValType::Ref(RefType::Extern) => Val::ExternRef(externref_from_raw(raw as u64)),
         }
     }
@@ -108,8 +170,8 @@ impl std::fmt::Display for Val {
             Val::F32(b) => write!(f, "{}", f32::from_bits(*b)),
             Val::F64(b) => write!(f, "{}", f64::from_bits(*b)),
             Val::V128(v) => write!(f, "{v:#034x}"),
-            Val::FuncRef(0) => write!(f, "null funcref"),
-            Val::FuncRef(p) => write!(f, "funcref@{p:#x}"),
+            Val::FuncRef(None) => write!(f, "null funcref"),
+            Val::FuncRef(Some(_)) => write!(f, "funcref"),
             Val::ExternRef(None) => write!(f, "null externref"),
             Val::ExternRef(Some(v)) => write!(f, "externref {v}"),
         }

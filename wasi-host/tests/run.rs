@@ -405,3 +405,52 @@ fn timeout_refuses_a_module_compiled_without_epoch_checks() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("--no-epoch-checks"), "{}", stderr(&o));
 }
+
+#[test]
+fn verify_runs_only_modules_signed_by_the_key() {
+    use sowa_targets::artifact::signature::SecretKey;
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile_wat(
+        dir.path(),
+        "m",
+        r#"(module (func (export "f") (result i32) (i32.const 3)))"#,
+    );
+    let bytes = std::fs::read(&so).unwrap();
+    let key = SecretKey::from_seed([42; 32]);
+    let public = dir.path().join("key.pub");
+    std::fs::write(&public, key.public().to_text()).unwrap();
+    let signed = dir.path().join("signed.so");
+    std::fs::write(&signed, key.sign(&bytes)).unwrap();
+    let (public, signed_s) = (public.to_str().unwrap(), signed.to_str().unwrap());
+
+    let o = sowa(&["run", "--verify", public, "--invoke", "f", signed_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "3");
+    // A signed file also runs without --verify.
+    let o = sowa(&["run", "--invoke", "f", signed_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Unsigned, modified (in its code), or signed by another key: refused, status 1.
+    let o = sowa(&[
+        "run",
+        "--verify",
+        public,
+        "--invoke",
+        "f",
+        so.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not signed"), "{}", stderr(&o));
+    let mut modified = key.sign(&bytes);
+    let text = 0x1000;
+    modified[text] ^= 0x01;
+    std::fs::write(&signed, &modified).unwrap();
+    let o = sowa(&["run", "--verify", public, "--invoke", "f", signed_s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("does not match"), "{}", stderr(&o));
+    std::fs::write(&signed, SecretKey::from_seed([1; 32]).sign(&bytes)).unwrap();
+    let o = sowa(&["run", "--verify", public, "--invoke", "f", signed_s]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = sowa(&["run", "--verify", so.to_str().unwrap(), signed_s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("public key file"), "{}", stderr(&o));
+}

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use sowa_compiler::{compile, OptLevel, Options};
+use sowa_targets::artifact::signature::SecretKey;
 use sowa_targets::Arch;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,10 +12,19 @@ use std::process::ExitCode;
 #[command(name = "sowac", version)]
 struct Cli {
     /// The module to compile: binary `.wasm`, or WebAssembly text (`.wat`).
-    input: PathBuf,
+    #[arg(required_unless_present = "generate_key")]
+    input: Option<PathBuf>,
     /// Where to write the shared object.
-    #[arg(short, long)]
-    output: PathBuf,
+    #[arg(short, long, required_unless_present = "generate_key")]
+    output: Option<PathBuf>,
+    /// Sign the whole shared object with this secret key file (see --generate-key), so that
+    /// `sowa run --verify PUBLIC` refuses any other or modified file.
+    #[arg(long, value_name = "KEY")]
+    sign: Option<PathBuf>,
+    /// Make a signing key pair: writes the secret key to FILE (readable by you only) and the
+    /// public key to FILE.pub, then exits.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "output", "sign"])]
+    generate_key: Option<PathBuf>,
     /// Target architecture: x86_64 or aarch64 (or a full triple); default: this machine's.
     #[arg(long)]
     target: Option<String>,
@@ -30,7 +40,50 @@ struct Cli {
     no_epoch_checks: bool,
 }
 
+/// Writes a new key pair: the secret to `path` (created 0600, never overwritten), the public
+/// key to `path.pub`.
+fn generate_key(path: &std::path::Path) -> Result<(), String> {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut seed = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut seed))
+        .map_err(|e| format!("cannot read random bytes: {e}"))?;
+    let key = SecretKey::from_seed(seed);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(key.to_text().as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut public = path.as_os_str().to_owned();
+    public.push(".pub");
+    std::fs::write(&public, key.public().to_text())
+        .map_err(|e| format!("cannot write {}: {e}", public.to_string_lossy()))?;
+    eprintln!(
+        "wrote the secret key to {} and the public key to {}",
+        path.display(),
+        public.to_string_lossy()
+    );
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), String> {
+    if let Some(path) = &cli.generate_key {
+        return generate_key(path);
+    }
+    let (Some(input), Some(output)) = (&cli.input, &cli.output) else {
+        return Err("give the module to compile and -o OUT.so".into());
+    };
+    let key = match &cli.sign {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("cannot read the key {}: {e}", p.display()))?;
+            Some(SecretKey::from_text(&text).map_err(|e| format!("{}: {e}", p.display()))?)
+        }
+        None => None,
+    };
     let arch = match &cli.target {
         Some(t) => Arch::from_name(t)
             .ok_or_else(|| format!("unknown target '{t}' (expected x86_64 or aarch64)"))?,
@@ -42,17 +95,14 @@ fn run(cli: Cli) -> Result<(), String> {
         "size" | "s" => OptLevel::Size,
         other => return Err(format!("unknown optimization level '{other}'")),
     };
-    let bytes = std::fs::read(&cli.input)
-        .map_err(|e| format!("cannot read {}: {e}", cli.input.display()))?;
+    let bytes =
+        std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
     // A `.wat` file is assembled first; anything else is read as a binary module (so a damaged
     // `.wasm` gets the binary reader's error, with its offset).
     let is_text = !bytes.starts_with(b"\0asm")
-        && cli
-            .input
-            .extension()
-            .is_some_and(|e| e == "wat" || e == "wast");
+        && input.extension().is_some_and(|e| e == "wat" || e == "wast");
     let wasm = if is_text {
-        wat::parse_bytes(&bytes).map_err(|e| format!("{}: {e}", cli.input.display()))?
+        wat::parse_bytes(&bytes).map_err(|e| format!("{}: {e}", input.display()))?
     } else {
         std::borrow::Cow::Borrowed(&bytes[..])
     };
@@ -66,8 +116,12 @@ fn run(cli: Cli) -> Result<(), String> {
             ..Default::default()
         },
     )
-    .map_err(|e| format!("{}: {e}", cli.input.display()))?;
-    write_atomically(&cli.output, &so)
+    .map_err(|e| format!("{}: {e}", input.display()))?;
+    let so = match &key {
+        Some(k) => k.sign(&so),
+        None => so,
+    };
+    write_atomically(output, &so)
 }
 
 /// Writes `bytes` to a temporary file beside `out` and renames it into place, so that a failed

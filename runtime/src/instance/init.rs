@@ -67,8 +67,9 @@ fn table_matches(actual: &TableType, want: &TableType) -> bool {
     actual.elem == want.elem && limits_match(actual.min, actual.max, want.min, want.max)
 }
 
-/// Evaluates a constant expression in the instance being built.
-pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> Val {
+/// Evaluates a constant expression in the instance being built, to the slot encoding of a
+/// value of type `ty` (references are this store's by construction).
+pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> u128 {
     let mut stack: Vec<u128> = Vec::with_capacity(4);
     let m = inst.module.info();
     for op in &e.0 {
@@ -84,7 +85,7 @@ pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> Val {
             ConstOp::GlobalGet(g) => {
                 let gt = global_type(m, g);
                 // SAFETY: global cells are set up before any expression is evaluated.
-                unsafe { read_cell(inst.globals[g as usize], gt.ty) }.to_raw()
+                unsafe { read_cell(inst.globals[g as usize], gt.ty, 0) }.to_raw_unchecked()
             }
             ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                 let b = stack.pop().unwrap_or(0) as u32;
@@ -107,7 +108,7 @@ pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> Val {
         };
         stack.push(v);
     }
-    Val::from_raw(stack.pop().unwrap_or(0), ty)
+    Val::from_raw_in(stack.pop().unwrap_or(0), ty, 0).to_raw_unchecked()
 }
 
 /// The value of element `k` of `seg` in the instance being built, or `None` when the manifest's
@@ -123,9 +124,7 @@ pub(crate) fn elem_item(
             let slot = tables.elem_func(start.checked_add(u32::try_from(k).ok()?)?)?;
             inst.funcref_in(slot).map(|p| p as usize)
         }
-        ElemItems::Exprs(items) => {
-            Some(eval(inst, items.get(k)?, ValType::Ref(seg.ty)).to_raw() as usize)
-        }
+        ElemItems::Exprs(items) => Some(eval(inst, items.get(k)?, ValType::Ref(seg.ty)) as usize),
     }
 }
 
@@ -338,7 +337,7 @@ impl Instance {
         // Defined tables.
         for t in &m.tables {
             let init = match &t.init {
-                Some(e) => eval(inst, e, ValType::Ref(t.ty.elem)).to_raw() as usize,
+                Some(e) => eval(inst, e, ValType::Ref(t.ty.elem)) as usize,
                 None => 0,
             };
             let storage = list(&mut store.inner.recycled.borrow_mut().elements, 0);
@@ -359,7 +358,7 @@ impl Instance {
         for (i, seg) in m.elements.iter().enumerate() {
             match &seg.mode {
                 SegmentMode::Active { index, offset } => {
-                    let off = eval(inst, offset, ValType::I32).i32().unwrap_or(0) as u32 as u64;
+                    let off = eval(inst, offset, ValType::I32) as u32 as u64;
                     let items = (0..seg.items.len())
                         .map(|k| elem_item(inst, &tables, seg, k))
                         .collect::<Option<Vec<usize>>>()
@@ -382,7 +381,7 @@ impl Instance {
         // Only the segments memory images do not hold: for a module whose memory 0 has an
         // image, none of that memory's (already in place, mapped from the file).
         for d in &m.active_data {
-            let off = eval(inst, &d.offset, ValType::I32).i32().unwrap_or(0) as u32 as usize;
+            let off = eval(inst, &d.offset, ValType::I32) as u32 as usize;
             let bytes = tables
                 .data_segment(d.segment)
                 .and_then(|r| mi.artifact.data(&r))

@@ -22,6 +22,7 @@
 
 mod header;
 mod manifest;
+pub mod signature;
 pub mod tables;
 
 pub use header::{ManifestHeader, TableDir, HEADER_SIZE};

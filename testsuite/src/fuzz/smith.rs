@@ -215,7 +215,7 @@ fn to_sowa(t: Ty, v: V) -> sowa_runtime::Val {
         (_, V::F64(x)) => Val::F64(x),
         (_, V::V128(x)) => Val::V128(x),
         (Ty::ExternRef, V::Ref { .. }) => Val::ExternRef(None),
-        (_, V::Ref { .. }) => Val::FuncRef(0),
+        (_, V::Ref { .. }) => Val::FuncRef(None),
     }
 }
 
@@ -227,7 +227,7 @@ fn from_sowa(v: &sowa_runtime::Val) -> V {
         Val::F32(x) => V::F32(x),
         Val::F64(x) => V::F64(x),
         Val::V128(x) => V::V128(x),
-        Val::FuncRef(p) => V::Ref { null: p == 0 },
+        Val::FuncRef(p) => V::Ref { null: p.is_none() },
         Val::ExternRef(r) => V::Ref { null: r.is_none() },
     }
 }

@@ -35,7 +35,7 @@ pub fn define(linker: &mut Linker, store: &Store) {
         ("global_f64", F64, Val::F64(666.6f64.to_bits())),
     ];
     for (name, ty, v) in globals {
-        let g = Global::new(store, GlobalType { ty, mutable: false }, v);
+        let g = Global::new(store, GlobalType { ty, mutable: false }, v).expect("typed value");
         linker.define("spectest", name, Extern::Global(g));
     }
     let table = Table::new(
@@ -45,7 +45,7 @@ pub fn define(linker: &mut Linker, store: &Store) {
             min: 10,
             max: Some(20),
         },
-        Val::FuncRef(0),
+        Val::FuncRef(None),
     )
     .expect("spectest table");
     linker.define("spectest", "table", Extern::Table(table));

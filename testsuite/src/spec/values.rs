@@ -19,7 +19,7 @@ pub fn arg(a: &WastArg<'_>) -> Result<Val, String> {
             ty: AbstractHeapType::Extern,
             ..
         }) => Val::ExternRef(None),
-        WastArgCore::RefNull(_) => Val::FuncRef(0),
+        WastArgCore::RefNull(_) => Val::FuncRef(None),
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(*n as u64)),
         other => return Err(format!("argument {other:?}")),
     })
@@ -83,9 +83,9 @@ fn core_matches(want: &WastRetCore<'_>, got: &Val) -> Result<bool, String> {
         (WastRetCore::I64(w), Val::I64(g)) => w == g,
         (WastRetCore::F32(p), Val::F32(g)) => f32_matches(p, *g),
         (WastRetCore::F64(p), Val::F64(g)) => f64_matches(p, *g),
-        (WastRetCore::RefNull(_), Val::FuncRef(p)) => *p == 0,
+        (WastRetCore::RefNull(_), Val::FuncRef(p)) => p.is_none(),
         (WastRetCore::RefNull(_), Val::ExternRef(r)) => r.is_none(),
-        (WastRetCore::RefFunc(_), Val::FuncRef(p)) => *p != 0,
+        (WastRetCore::RefFunc(_), Val::FuncRef(p)) => p.is_some(),
         (WastRetCore::RefExtern(None), Val::ExternRef(r)) => r.is_some(),
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => *r == Some(*n as u64),
         (WastRetCore::Either(options), g) => {

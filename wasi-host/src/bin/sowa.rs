@@ -64,6 +64,10 @@ struct RunArgs {
     /// (exit status 134) at its next function call or loop iteration.
     #[arg(long, value_name = "DURATION", value_parser = sowa_wasi::size::parse_duration)]
     timeout: Option<std::time::Duration>,
+    /// Run the module only if all of it is signed by this public key (`sowac --sign`; a
+    /// `.wasm` is refused: only a signed `.so` can be verified).
+    #[arg(long, value_name = "PUBLIC_KEY")]
+    verify: Option<PathBuf>,
     /// Call this exported function with the arguments instead of running `_start`.
     #[arg(long)]
     invoke: Option<String>,
@@ -74,7 +78,7 @@ struct RunArgs {
     args: Vec<String>,
 }
 
-fn load(path: &PathBuf) -> Result<Module, String> {
+fn load(path: &PathBuf, key: Option<&sowa_runtime::PublicKey>) -> Result<Module, String> {
     let head = {
         use std::io::Read;
         let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -84,6 +88,12 @@ fn load(path: &PathBuf) -> Result<Module, String> {
             .map_err(|e| format!("{}: {e}", path.display()))?;
         b[..n].to_vec()
     };
+    if head == b"\0asm" && key.is_some() {
+        return Err(format!(
+            "{}: --verify checks signed .so files; compile it with `sowac --sign KEY` first",
+            path.display()
+        ));
+    }
     if head == b"\0asm" {
         #[cfg(feature = "compiler")]
         {
@@ -97,7 +107,11 @@ fn load(path: &PathBuf) -> Result<Module, String> {
             path.display()
         ));
     }
-    Module::from_file(path).map_err(|e| format!("{}: {e}", path.display()))
+    match key {
+        Some(k) => Module::from_file_verified(path, k),
+        None => Module::from_file(path),
+    }
+    .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn parse_arg(s: &str, ty: ValType) -> Result<Val, String> {
@@ -166,7 +180,18 @@ impl Phases {
 }
 
 fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
-    let module = load(&args.file)?;
+    let key = match &args.verify {
+        Some(p) => {
+            let bytes = std::fs::read(p)
+                .map_err(|e| format!("--verify: cannot read {}: {e}", p.display()))?;
+            Some(
+                sowa_runtime::PublicKey::from_text(&String::from_utf8_lossy(&bytes))
+                    .map_err(|e| format!("--verify {}: {e}", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let module = load(&args.file, key.as_ref())?;
     phases.mark("load");
     let mut limits = sowa_runtime::StoreLimits::default();
     if let Some(bytes) = args.max_memory {
