@@ -45,6 +45,11 @@ pub fn isa(arch: Arch, opt: OptLevel) -> Result<OwnedTargetIsa> {
         .set("enable_probestack", "false")
         .map_err(|e| cfg(&e))?;
     flags.set("unwind_info", "false").map_err(|e| cfg(&e))?;
+    // Results that do not fit in registers go to one stack area per caller frame, reserved by
+    // Cranelift (see `translate::wasm_signature`).
+    flags
+        .set("enable_multi_ret_implicit_sret", "true")
+        .map_err(|e| cfg(&e))?;
     flags
         .set(
             "enable_verifier",

@@ -7,7 +7,7 @@
 //!   arguments into a slot array on its stack and calls the host entry point found in the host
 //!   context (its callee vmctx), then loads the results.
 
-use crate::translate::{ir_type, trusted, uses_return_area, wasm_signature};
+use crate::translate::{ir_type, trusted, wasm_signature};
 use cranelift_codegen::ir::{
     self, types, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
 };
@@ -49,10 +49,6 @@ pub fn entry_trampoline(
             (i as u32 * VALUE_SLOT) as i32,
         );
         args.push(v);
-    }
-    // With a return area, the callee writes its results straight into the value slots.
-    if uses_return_area(ft) {
-        args.push(values);
     }
     let wsig = b.import_signature(wasm_signature(ft));
     let call = b.ins().call_indirect(wsig, code, &args);
@@ -108,16 +104,7 @@ pub fn host_bridge(ft: &FuncType, host_cc: CallConv, fc: TargetFrontendConfig) -
             (i as u32 * VALUE_SLOT) as i32,
         ));
     }
-    if uses_return_area(ft) {
-        let area = *p.last().unwrap();
-        for (i, r) in results.iter().enumerate() {
-            b.ins()
-                .store(value_flags(), *r, area, (i as u32 * VALUE_SLOT) as i32);
-        }
-        b.ins().return_(&[]);
-    } else {
-        b.ins().return_(&results);
-    }
+    b.ins().return_(&results);
     b.finalize(fc);
     func
 }

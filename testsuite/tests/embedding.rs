@@ -479,3 +479,21 @@ fn traps_stay_traps_while_other_threads_load_and_drop_modules() {
         t.join().unwrap();
     }
 }
+
+#[test]
+fn multi_value_recursion_goes_nearly_as_deep_as_single_value() {
+    // Before: each call site reserved a 144-byte return area in the caller's frame, and this
+    // recursion overflowed the default 1 MiB after 5,953 frames (single results: 65,504).
+    let m = module(
+        r#"(module
+          (func $r (export "r") (param i32) (result i32 i32 i32 i32 i32 i32 i32 i32 i32)
+            (if (result i32 i32 i32 i32 i32 i32 i32 i32 i32) (i32.eqz (local.get 0))
+              (then (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5)
+                    (i32.const 6) (i32.const 7) (i32.const 8) (i32.const 9))
+              (else (call $r (i32.sub (local.get 0) (i32.const 1)))))))"#,
+    );
+    let store = Store::default();
+    let i = Linker::new().instantiate(&store, &m).unwrap();
+    let r = i.get_func("r").unwrap().call(&[Val::I32(15_000)]).unwrap();
+    assert_eq!(r, (1..=9).map(Val::I32).collect::<Vec<_>>());
+}

@@ -4,13 +4,10 @@
 //! an imported function goes through its funcref record in the vmctx. `call_indirect` checks the
 //! table bounds, null and the canonical signature id before calling through the funcref.
 
-use super::{
-    ir_type, trap_code, trusted, trusted_readonly, uses_return_area, wasm_signature, FuncTranslator,
-};
+use super::{trap_code, trusted, trusted_readonly, wasm_signature, FuncTranslator};
 use crate::error::Result;
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder, Value};
 use sowa_targets::builtins::Builtin;
-use sowa_targets::vmctx::VALUE_SLOT;
 use sowa_targets::vmctx::{funcref, table};
 use sowa_targets::TrapKind;
 use wasmparser::Operator;
@@ -49,62 +46,10 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         f
     }
 
-    /// Appends the return area argument of a call to a function of type `type_index`: the
-    /// caller's own area for a tail call, else a fresh stack slot (returned).
-    fn push_return_area(
-        &mut self,
-        type_index: u32,
-        args: &mut Vec<Value>,
-        tail: bool,
-    ) -> Option<ir::StackSlot> {
-        let ft = &self.env.manifest.info.types[type_index as usize];
-        if !uses_return_area(ft) {
-            return None;
-        }
-        if tail {
-            args.push(
-                self.ret_area
-                    .expect("tail calls keep the caller's result types"),
-            );
-            return None;
-        }
-        let slot = self.b.create_sized_stack_slot(ir::StackSlotData::new(
-            ir::StackSlotKind::ExplicitSlot,
-            ft.results.len() as u32 * VALUE_SLOT,
-            4,
-        ));
-        let addr = self.b.ins().stack_addr(types::I64, slot, 0);
-        args.push(addr);
-        Some(slot)
-    }
-
-    fn finish_call(
-        &mut self,
-        call: ir::Inst,
-        nparams: usize,
-        type_index: u32,
-        area: Option<ir::StackSlot>,
-    ) {
+    /// Replaces a call's arguments on the operand stack with its results.
+    fn finish_call(&mut self, call: ir::Inst, nparams: usize) {
         self.stack.truncate(self.stack.len() - nparams);
-        let results = match area {
-            None => self.b.inst_results(call).to_vec(),
-            Some(slot) => {
-                let tys = self.env.manifest.info.types[type_index as usize]
-                    .results
-                    .clone();
-                tys.iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        self.b.ins().stack_load(
-                            types::I64,
-                            ir_type(*t),
-                            slot,
-                            (i as u32 * VALUE_SLOT) as i32,
-                        )
-                    })
-                    .collect()
-            }
-        };
+        let results = self.b.inst_results(call).to_vec();
         self.stack.extend(results);
     }
 
@@ -129,26 +74,24 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             args.push(callee_vmctx);
             args.push(self.vmctx);
             args.extend_from_slice(self.peekn(nparams));
-            let area = self.push_return_area(ty as u32, &mut args, tail);
             let sig = self.sig_ref(ty as u32);
             if tail {
                 self.b.ins().return_call_indirect(sig, code, &args);
                 return;
             }
             let call = self.b.ins().call_indirect(sig, code, &args);
-            self.finish_call(call, nparams, ty as u32, area);
+            self.finish_call(call, nparams);
         } else {
             args.push(self.vmctx);
             args.push(self.vmctx);
             args.extend_from_slice(self.peekn(nparams));
-            let area = self.push_return_area(ty as u32, &mut args, tail);
             let f = self.callee(func_index);
             if tail {
                 self.b.ins().return_call(f, &args);
                 return;
             }
             let call = self.b.ins().call(f, &args);
-            self.finish_call(call, nparams, ty as u32, area);
+            self.finish_call(call, nparams);
         }
     }
 
@@ -208,14 +151,13 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .len();
         let mut args = vec![callee_vmctx, self.vmctx];
         args.extend_from_slice(self.peekn(nparams));
-        let area = self.push_return_area(type_index, &mut args, tail);
         let sig = self.sig_ref(type_index);
         if tail {
             self.b.ins().return_call_indirect(sig, code, &args);
             return;
         }
         let call = self.b.ins().call_indirect(sig, code, &args);
-        self.finish_call(call, nparams, type_index, area);
+        self.finish_call(call, nparams);
     }
 
     /// Translates a call, table or reference operator; returns false if `op` is not one.

@@ -59,18 +59,10 @@ pub fn ir_type(t: ValType) -> ir::Type {
     }
 }
 
-/// Most results a wasm function returns in registers; with more, all results go through a
-/// return area (not every target's calling convention can return many values in registers).
-pub const MAX_REGISTER_RESULTS: usize = 2;
-
-/// Whether functions of type `ft` return their results through a return area: a pointer passed
-/// as the last parameter, to [`vmctx::VALUE_SLOT`]-sized slots.
-pub fn uses_return_area(ft: &FuncType) -> bool {
-    ft.results.len() > MAX_REGISTER_RESULTS
-}
-
-/// The signature every wasm function has: callee vmctx, caller vmctx, the wasm params, and the
-/// return area pointer when [`uses_return_area`].
+/// The signature every wasm function has: callee vmctx, caller vmctx, the wasm params; its
+/// results as Cranelift returns them (those that do not fit in registers go to a stack area the
+/// caller reserves once per frame, `enable_multi_ret_implicit_sret`, so a frame calling
+/// multi-value functions is hardly larger than any other).
 pub fn wasm_signature(ft: &FuncType) -> Signature {
     let mut sig = Signature::new(CallConv::Tail);
     sig.params
@@ -78,12 +70,8 @@ pub fn wasm_signature(ft: &FuncType) -> Signature {
     sig.params.push(AbiParam::new(types::I64));
     sig.params
         .extend(ft.params.iter().map(|t| AbiParam::new(ir_type(*t))));
-    if uses_return_area(ft) {
-        sig.params.push(AbiParam::new(types::I64));
-    } else {
-        sig.returns
-            .extend(ft.results.iter().map(|t| AbiParam::new(ir_type(*t))));
-    }
+    sig.returns
+        .extend(ft.results.iter().map(|t| AbiParam::new(ir_type(*t))));
     sig
 }
 
@@ -122,8 +110,6 @@ pub struct FuncTranslator<'a, 'f> {
     env: &'a ModuleTranslationEnv<'a>,
     b: FunctionBuilder<'f>,
     vmctx: Value,
-    /// This function's return area pointer, if its type returns through one.
-    ret_area: Option<Value>,
     stack: Vec<Value>,
     control: Vec<Frame>,
     locals: Vec<(Variable, ir::Type)>,
@@ -156,7 +142,6 @@ pub fn translate_function(
     b.seal_block(entry);
     let vmctx = b.block_params(entry)[0];
     let params: Vec<Value> = b.block_params(entry)[2..2 + ft.params.len()].to_vec();
-    let ret_area = uses_return_area(ft).then(|| *b.block_params(entry).last().unwrap());
 
     let vmctx_gv = b.create_global_value(ir::GlobalValueData::VMContext);
     let ro = b
@@ -189,7 +174,6 @@ pub fn translate_function(
         env,
         b,
         vmctx,
-        ret_area,
         stack: Vec::new(),
         control: Vec::new(),
         locals: Vec::new(),
@@ -308,21 +292,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
     }
 
-    /// Returns `values` from this function, through the return area if it has one.
+    /// Returns `values` from this function.
     fn emit_return(&mut self, values: &[Value]) {
-        match self.ret_area {
-            Some(area) => {
-                for (i, v) in values.iter().enumerate() {
-                    self.b
-                        .ins()
-                        .store(trusted(), *v, area, (i as u32 * vmctx::VALUE_SLOT) as i32);
-                }
-                self.b.ins().return_(&[]);
-            }
-            None => {
-                self.b.ins().return_(values);
-            }
-        }
+        self.b.ins().return_(values);
     }
 
     fn trap(&mut self, kind: TrapKind) {
