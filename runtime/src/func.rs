@@ -1,27 +1,21 @@
 //! Functions: calling wasm from the host, and host functions callable from wasm.
 
 use crate::instance::InstanceData;
-use crate::store::{Store, StoreInner, VMLimits};
+use crate::store::{Store, StoreInner};
 use crate::traps::{self, Trap};
 use crate::values::Val;
+pub(crate) use crate::vmcontext::VMFuncRef;
+use crate::vmcontext::VMLimits;
 use crate::{arch, memory::MemoryData};
 use sowa_targets::FuncType;
 use std::rc::Rc;
 
-/// The record `ref.func` yields and tables hold (see `sowa_targets::vmctx::funcref`).
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub(crate) struct VMFuncRef {
-    pub wasm_call: usize,
-    pub vmctx: *mut u8,
-    pub type_id: u32,
-    pub _pad: u32,
-    /// Entry trampoline for host calls; 0 for host functions, whose `vmctx` is a [`HostFunc`].
-    pub array_call: usize,
-}
-
 /// The closure type of host functions.
 pub type HostFn = dyn Fn(&mut Caller, &[Val], &mut [Val]) -> Result<(), Trap>;
+
+// Bridges load the entry point from offset `host_ctx::FUNC` of the host function's context.
+const _: () =
+    assert!(std::mem::offset_of!(HostFunc, entry) == sowa_targets::vmctx::host_ctx::FUNC as usize);
 
 /// A host function; its first field is what wasm-to-host bridges call.
 #[repr(C)]

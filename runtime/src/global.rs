@@ -2,12 +2,9 @@
 
 use crate::store::{Store, StoreInner};
 use crate::values::{Val, ValueError};
+pub(crate) use crate::vmcontext::GlobalCell;
 use sowa_targets::GlobalType;
 use std::rc::Rc;
-
-/// Storage of one global (see `sowa_targets::vmctx::global`).
-#[repr(C, align(16))]
-pub(crate) struct GlobalCell(pub [u8; 16]);
 
 /// A global variable: defined by an instance or created by the host.
 #[derive(Clone)]

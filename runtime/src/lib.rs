@@ -22,6 +22,7 @@ mod table;
 pub mod traps;
 mod types_registry;
 mod values;
+mod vmcontext;
 
 pub use epoch::Epoch;
 pub use func::{Caller, Func, HostFn};

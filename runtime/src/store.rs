@@ -10,25 +10,10 @@ use crate::global::GlobalCell;
 use crate::instance::InstanceData;
 use crate::memory::MemoryData;
 use crate::table::TableData;
+pub(crate) use crate::vmcontext::VMLimits;
 use std::cell::{RefCell, UnsafeCell};
 use std::mem::MaybeUninit;
 use std::rc::Rc;
-
-/// The record that compiled code finds through `vmctx->limits` (`sowa_targets::vmctx::limits`).
-#[repr(C)]
-pub(crate) struct VMLimits {
-    pub stack_limit: usize,
-    pub epoch_deadline: u64,
-    pub epoch_counter: *const std::sync::atomic::AtomicU64,
-}
-
-const _: () = {
-    use sowa_targets::vmctx::limits;
-    assert!(std::mem::offset_of!(VMLimits, stack_limit) == limits::STACK_LIMIT as usize);
-    assert!(std::mem::offset_of!(VMLimits, epoch_deadline) == limits::EPOCH_DEADLINE as usize);
-    assert!(std::mem::offset_of!(VMLimits, epoch_counter) == limits::EPOCH_COUNTER as usize);
-    assert!(std::mem::size_of::<VMLimits>() == limits::SIZE as usize);
-};
 
 /// Resource limits of a store.
 #[derive(Clone, Copy, Debug)]

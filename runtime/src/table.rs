@@ -2,12 +2,7 @@
 
 use sowa_targets::TableType;
 
-/// The record compiled code reads (see `sowa_targets::vmctx::table`).
-#[repr(C)]
-pub(crate) struct VMTable {
-    pub base: *mut usize,
-    pub length: u64,
-}
+pub(crate) use crate::vmcontext::VMTable;
 
 /// A table. Elements are raw references: funcref record addresses or encoded externrefs, 0 null.
 pub(crate) struct TableData {

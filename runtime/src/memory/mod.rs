@@ -4,6 +4,7 @@
 
 mod pool;
 
+pub(crate) use crate::vmcontext::VMMemory;
 use sowa_targets::types::WASM_PAGE_SIZE;
 use sowa_targets::MemoryType;
 
@@ -22,13 +23,6 @@ pub(crate) struct ImageSource<'a> {
     pub file_offset: u64,
     pub offset: u64,
     pub len: u64,
-}
-
-/// The record compiled code reads (see `sowa_targets::vmctx::memory`).
-#[repr(C)]
-pub(crate) struct VMMemory {
-    pub base: *mut u8,
-    pub length: u64,
 }
 
 /// A linear memory.
