@@ -9,6 +9,7 @@
 
 mod check;
 mod elf;
+pub mod region;
 mod text;
 
 pub use elf::LoadError;

@@ -1,14 +1,15 @@
 //! The executable mapping of an artifact's code.
 
+use crate::region::{page_size, Access, Region};
 use crate::LoadError;
 use std::fs::File;
 use std::io::Write;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::FromRawFd;
 
 /// Code mapped read+execute from the artifact file; unmapped on drop.
 pub struct MappedText {
-    map: *mut libc::c_void,
-    map_len: usize,
+    /// Owned for its drop, which unmaps the code.
+    _map: Region,
     start: *const u8,
     len: usize,
 }
@@ -19,40 +20,19 @@ unsafe impl Send for MappedText {}
 // SAFETY: as above; no interior mutability.
 unsafe impl Sync for MappedText {}
 
-fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
-}
-
 impl MappedText {
     /// Maps `len` bytes of `file` at `offset` read+execute.
     pub fn map(file: &File, offset: usize, len: usize) -> Result<MappedText, LoadError> {
         let page = page_size();
         let aligned = offset - offset % page;
         let map_len = (offset - aligned + len.max(1)).next_multiple_of(page);
-        // SAFETY: a fresh private mapping chosen by the kernel; it aliases nothing we own. The
-        // range was checked to lie within the file by the caller.
-        let map = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                map_len,
-                libc::PROT_READ | libc::PROT_EXEC,
-                libc::MAP_PRIVATE,
-                file.as_raw_fd(),
-                aligned as libc::off_t,
-            )
-        };
-        if map == libc::MAP_FAILED {
-            return Err(LoadError::Io(format!(
-                "cannot map code: {}",
-                std::io::Error::last_os_error()
-            )));
-        }
+        let map = Region::map_file(file, aligned as u64, map_len, Access::ReadExecute)
+            .map_err(|e| LoadError::Io(format!("cannot map code: {e}")))?;
+        // `offset - aligned < page <= map_len`: inside the mapping.
+        let start = map.base().wrapping_add(offset - aligned).cast_const();
         Ok(MappedText {
-            map,
-            map_len,
-            // SAFETY: offset - aligned < page <= map_len, inside the mapping.
-            start: unsafe { (map as *const u8).add(offset - aligned) },
+            _map: map,
+            start,
             len,
         })
     }
@@ -76,15 +56,6 @@ impl MappedText {
     pub fn contains(&self, pc: usize) -> bool {
         let s = self.start as usize;
         pc >= s && pc < s + self.len
-    }
-}
-
-impl Drop for MappedText {
-    fn drop(&mut self) {
-        // SAFETY: unmapping exactly the region mapped in `map`, which nothing else owns.
-        unsafe {
-            libc::munmap(self.map, self.map_len);
-        }
     }
 }
 

@@ -5,6 +5,7 @@
 mod pool;
 
 pub(crate) use crate::vmcontext::VMMemory;
+use sowa_loader::region::{Access, Region};
 use sowa_targets::types::WASM_PAGE_SIZE;
 use sowa_targets::MemoryType;
 
@@ -28,6 +29,8 @@ pub(crate) struct ImageSource<'a> {
 /// A linear memory.
 pub(crate) struct MemoryData {
     pub vm: VMMemory,
+    /// The reservation `vm.base` points into (taken by the pool when the memory is dropped).
+    region: Option<Region>,
     pub ty: MemoryType,
     /// Largest size in pages allowed (declared maximum, 65536, and the embedder's limit).
     pub max_pages: u64,
@@ -62,16 +65,17 @@ impl MemoryData {
         let slot = match pool::take(want, image.as_ref().map(|i| i.module)) {
             Some(slot) => slot,
             None => pool::Slot {
-                base: reserve()?,
+                region: Region::reserve(RESERVATION).map_err(MemoryError::Reserve)?,
                 open: 0,
                 image: None,
             },
         };
         let mut m = MemoryData {
             vm: VMMemory {
-                base: slot.base,
+                base: slot.region.base(),
                 length: slot.open as u64,
             },
+            region: Some(slot.region),
             ty,
             max_pages,
             // What the reservation holds, so that an early return hands it back truthfully.
@@ -90,74 +94,57 @@ impl MemoryData {
         }
         // Open exactly the initial size: more than that must fault, as a guard page would.
         if slot.open > want {
-            // SAFETY: the range lies in our reservation, past the initial size.
-            let r = unsafe {
-                libc::mprotect(
-                    slot.base.add(want).cast(),
-                    slot.open - want,
-                    libc::PROT_NONE,
-                )
-            };
-            if r != 0 {
-                return Err(fail());
-            }
+            // SAFETY: the range lies past the initial size, which no reference reaches.
+            unsafe { m.region().protect(want, slot.open - want, Access::None) }
+                .map_err(MemoryError::Reserve)?;
             m.vm.length = want as u64;
         } else {
             m.grow(ty.min - m.pages()).ok_or_else(fail)?;
         }
         if let Some(img) = image {
             if slot.image != wanted {
-                // SAFETY: the target lies in our reservation within the initial size (checked
-                // at load), replacing pages nothing refers to; the file stays mapped, privately,
-                // so writes go to copies and never to the file.
-                let r = unsafe {
-                    libc::mmap(
-                        slot.base.add(img.offset as usize).cast(),
+                // SAFETY: the target lies within the initial size (checked at load), replacing
+                // pages nothing refers to yet; the file is mapped privately, so writes go to
+                // copies and never to the file.
+                unsafe {
+                    m.region().map_file_at(
+                        img.offset as usize,
                         img.len as usize,
-                        libc::PROT_READ | libc::PROT_WRITE,
-                        libc::MAP_PRIVATE | libc::MAP_FIXED,
-                        std::os::fd::AsRawFd::as_raw_fd(img.file),
-                        img.file_offset as libc::off_t,
+                        img.file,
+                        img.file_offset,
+                        Access::ReadWrite,
                     )
-                };
-                if r == libc::MAP_FAILED {
-                    return Err(fail());
                 }
+                .map_err(MemoryError::Reserve)?;
             }
         }
         m.image = wanted;
         Ok(m)
     }
 
+    /// The reservation (present from creation until drop).
+    fn region(&self) -> &Region {
+        self.region
+            .as_ref()
+            .expect("a live memory has its reservation")
+    }
+
     /// Replaces a mapped image with fresh anonymous pages, accessible only within the open size.
     fn unmap_image(&mut self, img: pool::MappedImage) -> Option<()> {
-        // SAFETY: the image range lies in our reservation; nothing refers to its pages.
-        let r = unsafe {
-            libc::mmap(
-                self.vm.base.add(img.offset).cast(),
-                img.len,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
-                -1,
-                0,
-            )
-        };
-        if r == libc::MAP_FAILED {
-            return None;
+        // SAFETY: nothing refers to the image's pages (the memory is being set up).
+        unsafe {
+            self.region()
+                .map_anonymous_at(img.offset, img.len, Access::None)
         }
+        .ok()?;
         let open_end = (img.offset + img.len).min(self.vm.length as usize);
         if open_end > img.offset {
             // SAFETY: as above, the part of the range below the open size.
-            let r = unsafe {
-                libc::mprotect(
-                    self.vm.base.add(img.offset).cast(),
-                    open_end - img.offset,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                )
-            };
-            if r != 0 {
-                return None;
+            unsafe {
+                self.region()
+                    .protect(img.offset, open_end - img.offset, Access::ReadWrite)
             }
+            .ok()?;
         }
         Some(())
     }
@@ -175,17 +162,15 @@ impl MemoryData {
             return None;
         }
         if delta > 0 {
-            // SAFETY: the range lies within our reservation (new <= 65536 pages = 4 GiB).
-            let r = unsafe {
-                libc::mprotect(
-                    self.vm.base.add(self.vm.length as usize) as *mut libc::c_void,
+            // SAFETY: opening pages past the current size: more access, none taken away.
+            unsafe {
+                self.region().protect(
+                    self.vm.length as usize,
                     (delta * WASM_PAGE_SIZE) as usize,
-                    libc::PROT_READ | libc::PROT_WRITE,
+                    Access::ReadWrite,
                 )
-            };
-            if r != 0 {
-                return None;
             }
+            .ok()?;
         }
         self.vm.length = new * WASM_PAGE_SIZE;
         Some(old)
@@ -204,37 +189,15 @@ impl MemoryData {
     }
 }
 
-/// A fresh reservation, all inaccessible.
-fn reserve() -> Result<*mut u8, MemoryError> {
-    // SAFETY: a fresh anonymous reservation; nothing else refers to it.
-    let base = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            RESERVATION,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if base == libc::MAP_FAILED {
-        return Err(MemoryError::Reserve(std::io::Error::last_os_error()));
-    }
-    Ok(base.cast())
-}
-
 impl Drop for MemoryData {
     fn drop(&mut self) {
-        let slot = pool::Slot {
-            base: self.vm.base,
-            open: self.vm.length as usize,
-            image: self.image,
-        };
-        if !pool::give(slot) {
-            // SAFETY: releasing exactly our reservation, which nothing refers to any more.
-            unsafe {
-                libc::munmap(self.vm.base as *mut libc::c_void, RESERVATION);
-            }
+        if let Some(region) = self.region.take() {
+            // Kept for the next memory, or unmapped (the region's drop) when the pool is full.
+            pool::give(pool::Slot {
+                region,
+                open: self.vm.length as usize,
+                image: self.image,
+            });
         }
     }
 }

@@ -8,6 +8,7 @@
 //! creating an instance per request then makes no memory system call at all when instances of
 //! one module keep the same size.
 
+use sowa_loader::region::Region;
 use std::sync::Mutex;
 
 /// Reservations kept for reuse, at most; each holds address space, not memory.
@@ -24,13 +25,10 @@ pub(super) struct MappedImage {
 /// A reservation, how many bytes at its start are readable and writable, and the image mapped
 /// in it, if any.
 pub(super) struct Slot {
-    pub base: *mut u8,
+    pub region: Region,
     pub open: usize,
     pub image: Option<MappedImage>,
 }
-
-// SAFETY: a Slot is an address range no one else refers to; moving it between threads is fine.
-unsafe impl Send for Slot {}
 
 static KEPT: Mutex<Vec<Slot>> = Mutex::new(Vec::new());
 
@@ -47,22 +45,18 @@ pub(super) fn take(open: usize, image: Option<u64>) -> Option<Slot> {
     Some(kept.swap_remove(i))
 }
 
-/// Keeps `slot` for reuse once its contents are gone; `false` if the pool is full (the caller
-/// unmaps it then).
-pub(super) fn give(slot: Slot) -> bool {
+/// Keeps `slot` for reuse once its contents are gone, or drops (unmaps) it when the pool is
+/// full or its pages cannot be dropped.
+pub(super) fn give(slot: Slot) {
     let Ok(mut kept) = KEPT.lock() else {
-        return false;
+        return;
     };
     if kept.len() >= MAX_KEPT {
-        return false;
+        return;
     }
-    if slot.open > 0 {
-        // SAFETY: the range is the open part of a reservation this pool now owns alone.
-        let r = unsafe { libc::madvise(slot.base.cast(), slot.open, libc::MADV_DONTNEED) };
-        if r != 0 {
-            return false;
-        }
+    // SAFETY: the memory that used the reservation is gone; nothing refers to its pages.
+    if slot.open > 0 && unsafe { slot.region.decommit(0, slot.open) }.is_err() {
+        return;
     }
     kept.push(slot);
-    true
 }

@@ -1,8 +1,9 @@
-//! Signal handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE: a fault at a trap site of compiled code
-//! during a wasm call becomes a trap; any other signal goes to the handler that was there before.
+//! Signal handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE: a fault in compiled code during a wasm
+//! call becomes a trap; any other signal goes to the handler that was there before.
 
 use super::{registry, unwind};
 use crate::arch;
+use sowa_loader::region::{page_size, Access, Region};
 use std::sync::OnceLock;
 
 const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
@@ -36,20 +37,21 @@ pub(crate) fn ensure_installed() {
 /// when the thread exits.
 struct AltStack {
     /// The whole mapping, guard page first.
-    map: *mut libc::c_void,
-    len: usize,
+    map: Option<Region>,
 }
 
 impl Drop for AltStack {
     fn drop(&mut self) {
+        let Some(map) = self.map.take() else { return };
         // SAFETY: if the kernel still delivers signals onto this stack, it is disabled first,
         // so no signal can land on freed memory; a stack in use (impossible when the thread
         // exits, but cheap to rule out) is left mapped.
         unsafe {
             let mut cur: libc::stack_t = std::mem::zeroed();
             libc::sigaltstack(std::ptr::null(), &mut cur);
-            if cur.ss_sp as usize == self.map as usize + page_size() {
+            if cur.ss_sp as usize == map.base() as usize + page_size() {
                 if cur.ss_flags & libc::SS_ONSTACK != 0 {
+                    std::mem::forget(map);
                     return;
                 }
                 let off = libc::stack_t {
@@ -59,8 +61,8 @@ impl Drop for AltStack {
                 };
                 libc::sigaltstack(&off, std::ptr::null_mut());
             }
-            libc::munmap(self.map, self.len);
         }
+        drop(map);
     }
 }
 
@@ -72,11 +74,6 @@ thread_local! {
 }
 
 const ALTSTACK_SIZE: usize = 64 * 1024;
-
-fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
-}
 
 /// Makes sure this thread has an alternate signal stack, so a handler can run even when the
 /// fault is on the edge of the thread's stack.
@@ -96,29 +93,19 @@ pub(crate) fn ensure_altstack() {
                 return;
             }
             let guard = page_size();
-            let len = guard + ALTSTACK_SIZE;
-            let map = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            );
-            if map == libc::MAP_FAILED {
+            let Ok(map) = Region::anonymous(guard + ALTSTACK_SIZE, Access::ReadWrite) else {
                 return;
-            }
-            let stack = AltStack { map, len };
-            if libc::mprotect(map, guard, libc::PROT_NONE) != 0 {
+            };
+            if map.protect(0, guard, Access::None).is_err() {
                 return;
             }
             let st = libc::stack_t {
-                ss_sp: (map as *mut u8).add(guard).cast(),
+                ss_sp: map.base().add(guard).cast(),
                 ss_flags: 0,
                 ss_size: ALTSTACK_SIZE,
             };
             if libc::sigaltstack(&st, std::ptr::null_mut()) == 0 {
-                *a = (true, Some(stack));
+                *a = (true, Some(AltStack { map: Some(map) }));
             }
         }
     });
