@@ -168,20 +168,8 @@ impl Region {
         file_offset: u64,
         access: Access,
     ) -> io::Result<()> {
-        let p = self.part(offset, len)?;
-        // SAFETY: MAP_FIXED over a part of our own mapping (checked), which the caller
-        // guarantees nothing refers to.
-        check(unsafe {
-            libc::mmap(
-                p,
-                len,
-                access.prot(),
-                libc::MAP_PRIVATE | libc::MAP_FIXED,
-                file.as_raw_fd(),
-                file_offset as libc::off_t,
-            )
-        })
-        .map(|_| ())
+        // SAFETY: the caller's promise, passed on.
+        unsafe { self.map_at(offset, len, access, Some((file, file_offset))) }
     }
 
     /// Replaces `offset..offset + len` with fresh anonymous pages with `access`.
@@ -194,16 +182,34 @@ impl Region {
         len: usize,
         access: Access,
     ) -> io::Result<()> {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { self.map_at(offset, len, access, None) }
+    }
+
+    /// # Safety
+    /// As for the two callers.
+    unsafe fn map_at(
+        &self,
+        offset: usize,
+        len: usize,
+        access: Access,
+        file: Option<(&File, u64)>,
+    ) -> io::Result<()> {
         let p = self.part(offset, len)?;
-        // SAFETY: as in `map_file_at`.
+        let (flags, fd, at) = match file {
+            Some((f, at)) => (0, f.as_raw_fd(), at as libc::off_t),
+            None => (libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0),
+        };
+        // SAFETY: MAP_FIXED over a part of our own mapping (checked), which the caller
+        // guarantees nothing refers to.
         check(unsafe {
             libc::mmap(
                 p,
                 len,
                 access.prot(),
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
-                -1,
-                0,
+                libc::MAP_PRIVATE | libc::MAP_FIXED | flags,
+                fd,
+                at,
             )
         })
         .map(|_| ())
