@@ -128,7 +128,8 @@ impl Val {
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw as u64),
             ValType::V128 => Val::V128(raw),
-            ValType::Ref(RefType::Func) => Val::FuncRef((raw != 0).then_some(FuncRef {
+            // Only the low 8 bytes: a slot that held a wider value before keeps its upper bytes.
+            ValType::Ref(RefType::Func) => Val::FuncRef((raw as u64 != 0).then_some(FuncRef {
                 record: raw as u64 as usize,
                 owner,
             })),
