@@ -122,7 +122,7 @@ pub struct FuncTranslator<'a, 'f> {
     builtin_sigs: HashMap<u32, ir::SigRef>,
     func_index: u32,
     offset: u64,
-    epoch: Option<interrupt::EpochPointers>,
+    epoch: interrupt::EpochChecks,
 }
 
 /// Translates `body` into `func`, validating it on the way.
@@ -185,7 +185,7 @@ pub fn translate_function(
         builtin_sigs: HashMap::new(),
         func_index: pending.index,
         offset: pending.body.range().start,
-        epoch: None,
+        epoch: interrupt::EpochChecks::None,
     };
     for (i, p) in params.iter().enumerate() {
         let ty = ir_type(ft.params[i]);
@@ -211,10 +211,8 @@ pub fn translate_function(
         }
     }
     t.load_memory_bases();
-    if env.epoch_checks {
-        t.load_epoch_pointers();
-        t.epoch_check();
-    }
+    let (loops, calls) = interrupt::loops_and_calls(&pending.body)?;
+    t.epoch_entry(loops, calls);
     t.push_function_frame(ft);
 
     let mut ops = wasmparser::OperatorsReader::new(reader);
