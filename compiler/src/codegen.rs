@@ -75,6 +75,8 @@ pub struct CompiledFunc {
     pub calls: Vec<(u32, u32, CallReloc)>,
     /// Traps: (offset in `code`, kind, wasm offset).
     pub traps: Vec<(u32, TrapKind, u32)>,
+    /// (offset in `code`, wasm offset) where each instruction's code starts.
+    pub locs: Vec<(u32, u32)>,
 }
 
 fn compile_one(
@@ -105,6 +107,15 @@ fn compile_one(
             .unwrap_or(default_loc);
         traps.push((t.offset, kind, loc));
     }
+    let mut locs: Vec<(u32, u32)> = Vec::new();
+    for s in srclocs
+        .iter()
+        .filter(|s| !s.loc.is_default() && s.start < s.end)
+    {
+        if locs.last().map(|l| l.1) != Some(s.loc.bits()) {
+            locs.push((s.start, s.loc.bits()));
+        }
+    }
     let mut calls = Vec::new();
     for r in buffer.relocs() {
         let kind = match r.kind {
@@ -126,6 +137,7 @@ fn compile_one(
         code: buffer.data().to_vec(),
         calls,
         traps,
+        locs,
     })
 }
 
@@ -219,6 +231,8 @@ pub struct Text {
     pub spans: Vec<Span>,
     /// Trap sites, sorted.
     pub trap_sites: Vec<TrapSite>,
+    /// (text offset, wasm offset) of each instruction's code, sorted.
+    pub address_map: Vec<(u32, u32)>,
 }
 
 /// Lays out `funcs` (defined functions first, in index order, then stubs) and patches calls.
@@ -228,6 +242,7 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
     let mut bytes = Vec::new();
     let mut spans = Vec::with_capacity(funcs.len());
     let mut trap_sites = Vec::new();
+    let mut address_map = Vec::new();
     for f in funcs {
         bytes.resize(bytes.len().next_multiple_of(align), 0);
         let start = bytes.len() as u32;
@@ -236,6 +251,7 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
             offset: start,
             len: f.code.len() as u32,
         });
+        address_map.extend(f.locs.iter().map(|(off, loc)| (start + off, *loc)));
         for (off, kind, wasm_offset) in &f.traps {
             trap_sites.push(TrapSite {
                 code_offset: start + off,
@@ -261,6 +277,7 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
         bytes,
         spans,
         trap_sites,
+        address_map,
     })
 }
 

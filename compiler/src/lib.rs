@@ -37,10 +37,6 @@ pub struct Options {
     /// Threads compiling functions in parallel; 0 means one per core, 1 compiles on the calling
     /// thread without spawning any.
     pub jobs: usize,
-    /// Check the store's epoch deadline at function entries and loop headers, so that a guest
-    /// can be stopped (see `sowa_targets::vmctx::limits`). Without, code is slightly faster and
-    /// nothing can interrupt it.
-    pub epoch_checks: bool,
 }
 
 impl Default for Options {
@@ -50,7 +46,6 @@ impl Default for Options {
             opt: OptLevel::Speed,
             proposals: Proposals::ALL,
             jobs: 0,
-            epoch_checks: true,
         }
     }
 }
@@ -77,7 +72,6 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     let mut manifest = env.manifest;
     manifest.assign_funcref_slots();
     manifest.info.wasm_sha256 = wasm_hash(wasm);
-    manifest.info.interruptible = options.epoch_checks;
     manifest.info.cpu_features = options
         .arch
         .baseline_features()
@@ -105,7 +99,6 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         global_types,
         frontend_config: isa.frontend_config(),
         host_call_conv: host_cc,
-        epoch_checks: options.epoch_checks,
     };
     let mut funcs = codegen::compile_bodies(&*isa, &tenv, env.bodies, options.jobs)?;
     let num_defined = funcs.len();
@@ -149,6 +142,7 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         .map(|t| (*t, *stubs.next().unwrap()))
         .collect();
     manifest.trap_sites = text.trap_sites;
+    manifest.address_map = text.address_map;
 
     // Data segments: each starts on a page so that a loader can map it copy-on-write. Those
     // that memory 0's image holds need no bytes of their own: they are never read again.

@@ -1,6 +1,10 @@
 //! The runtime functions compiled code calls through `vmctx->builtins` (see
 //! `sowa_targets::builtins` for the list and signatures). Those that can fail return 1 and let
 //! the compiled caller raise the trap at the right wasm instruction.
+//!
+//! Those whose work grows with an operand (grow, fill, copy, init) end by checking the store's
+//! deadline: a guest spending its time in them would otherwise rarely be in its own code when
+//! the interrupt signal comes (see `crate::epoch`), and could outrun its deadline by far.
 
 use crate::instance::InstanceData;
 use sowa_targets::builtins::Builtin;
@@ -20,17 +24,61 @@ unsafe impl Sync for BuiltinTable {}
 
 /// The table, in [`Builtin`] order.
 pub(crate) static TABLE: BuiltinTable = BuiltinTable([
-    memory_grow as *const (),
-    memory_fill as *const (),
-    memory_copy as *const (),
-    memory_init as *const (),
+    stoppable::memory_grow as *const (),
+    stoppable::memory_fill as *const (),
+    stoppable::memory_copy as *const (),
+    stoppable::memory_init as *const (),
     data_drop as *const (),
-    table_grow as *const (),
-    table_fill as *const (),
-    table_copy as *const (),
-    table_init as *const (),
+    stoppable::table_grow as *const (),
+    stoppable::table_fill as *const (),
+    stoppable::table_copy as *const (),
+    stoppable::table_init as *const (),
     elem_drop as *const (),
 ]);
+
+/// The entry points of the builtins that check the deadline when they are done: each calls
+/// the builtin, whose locals are all dropped when it returns, then may abandon the call.
+mod stoppable {
+    use crate::traps::{self, Trap, TrapKind};
+    use crate::vmcontext::VMLimits;
+
+    macro_rules! stoppable {
+        ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+            pub(super) extern "C" fn $name(vmctx: *mut u8, $($arg: $ty),*) -> u32 {
+                let status = super::$name(vmctx, $($arg),*);
+                stop_if_due(vmctx);
+                status
+            }
+        )*};
+    }
+
+    stoppable! {
+        memory_grow(mem: u32, delta: u32);
+        memory_fill(mem: u32, dst: u32, val: u32, len: u32);
+        memory_copy(dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32);
+        memory_init(mem: u32, data: u32, dst: u32, src: u32, len: u32);
+        table_grow(table: u32, init: usize, delta: u32);
+        table_fill(table: u32, dst: u32, val: usize, len: u32);
+        table_copy(dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32);
+        table_init(table: u32, elem: u32, dst: u32, src: u32, len: u32);
+    }
+
+    fn stop_if_due(vmctx: *mut u8) {
+        // SAFETY: a context's header starts with the pointer to its store's limits record,
+        // whose `watch` points at the store's watch; both live as long as the store.
+        let due = unsafe {
+            let limits = *vmctx
+                .add(sowa_targets::vmctx::LIMITS as usize)
+                .cast::<*const VMLimits>();
+            (*(*limits).watch).reached()
+        };
+        if due {
+            // SAFETY: called from wasm inside `catch_traps`, and this frame holds nothing with
+            // a destructor.
+            unsafe { traps::raise(Trap::wasm(TrapKind::Interrupted)) }
+        }
+    }
+}
 
 const _: () = assert!(TABLE.0.len() == Builtin::ALL.len());
 
@@ -46,14 +94,14 @@ fn in_bounds(start: u32, len: u32, size: u64) -> bool {
     start as u64 + len as u64 <= size
 }
 
-extern "C" fn memory_grow(vmctx: *mut u8, mem: u32, delta: u32) -> u32 {
+fn memory_grow(vmctx: *mut u8, mem: u32, delta: u32) -> u32 {
     let i = inst(vmctx);
     // SAFETY: memories live in the store.
     let m = unsafe { &mut *i.memories[mem as usize] };
     m.grow(delta as u64).map_or(u32::MAX, |old| old as u32)
 }
 
-extern "C" fn memory_fill(vmctx: *mut u8, mem: u32, dst: u32, val: u32, len: u32) -> u32 {
+fn memory_fill(vmctx: *mut u8, mem: u32, dst: u32, val: u32, len: u32) -> u32 {
     let i = inst(vmctx);
     // SAFETY: memories live in the store.
     let m = unsafe { &mut *i.memories[mem as usize] };
@@ -66,14 +114,7 @@ extern "C" fn memory_fill(vmctx: *mut u8, mem: u32, dst: u32, val: u32, len: u32
     OK
 }
 
-extern "C" fn memory_copy(
-    vmctx: *mut u8,
-    dst_mem: u32,
-    src_mem: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
-) -> u32 {
+fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32) -> u32 {
     let i = inst(vmctx);
     let (d, s) = (i.memories[dst_mem as usize], i.memories[src_mem as usize]);
     // SAFETY: memories live in the store; the copy goes through raw pointers because source and
@@ -92,14 +133,7 @@ extern "C" fn memory_copy(
     OK
 }
 
-extern "C" fn memory_init(
-    vmctx: *mut u8,
-    mem: u32,
-    data: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
-) -> u32 {
+fn memory_init(vmctx: *mut u8, mem: u32, data: u32, dst: u32, src: u32, len: u32) -> u32 {
     let i = inst(vmctx);
     let mi = &i.module.inner;
     let bytes: &[u8] = match mi.tables().data_segment(data) {
@@ -126,7 +160,7 @@ extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
     inst(vmctx).drop_data(data);
 }
 
-extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u32) -> u32 {
+fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u32) -> u32 {
     let i = inst(vmctx);
     // SAFETY: tables live in the store.
     let t = unsafe { &mut *i.tables[table as usize] };
@@ -134,7 +168,7 @@ extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u32) ->
         .map_or(u32::MAX, |old| old as u32)
 }
 
-extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: usize, len: u32) -> u32 {
+fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: usize, len: u32) -> u32 {
     let i = inst(vmctx);
     // SAFETY: tables live in the store.
     let t = unsafe { &mut *i.tables[table as usize] };
@@ -145,14 +179,7 @@ extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: usize, len: 
     OK
 }
 
-extern "C" fn table_copy(
-    vmctx: *mut u8,
-    dst_table: u32,
-    src_table: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
-) -> u32 {
+fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) -> u32 {
     let i = inst(vmctx);
     let (d, s) = (i.tables[dst_table as usize], i.tables[src_table as usize]);
     // SAFETY: tables live in the store; raw copy because they may be the same table.
@@ -169,14 +196,7 @@ extern "C" fn table_copy(
     OK
 }
 
-extern "C" fn table_init(
-    vmctx: *mut u8,
-    table: u32,
-    elem: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
-) -> u32 {
+fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32 {
     let i = inst(vmctx);
     let seg = &i.module.info().elements[elem as usize];
     let n = if i.dropped_elems[elem as usize] {

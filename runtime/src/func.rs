@@ -1,14 +1,16 @@
 //! Functions: calling wasm from the host, and host functions callable from wasm.
 
+use crate::epoch::Watch;
 use crate::instance::InstanceData;
 use crate::store::{Store, StoreInner};
-use crate::traps::{self, Trap};
+use crate::traps::{self, Trap, TrapKind};
 use crate::values::Val;
 pub(crate) use crate::vmcontext::VMFuncRef;
 use crate::vmcontext::VMLimits;
 use crate::{arch, memory::MemoryData};
 use sowa_targets::FuncType;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The closure type of host functions.
 pub type HostFn = dyn Fn(&mut Caller, &[Val], &mut [Val]) -> Result<(), Trap>;
@@ -37,16 +39,15 @@ pub struct Caller {
 
 impl Caller {
     /// Moves the deadline of the store the call runs in, as [`crate::Store::set_epoch_deadline`]
-    /// does: `set_epoch_deadline(0)` stops the calling guest at its next check after this
-    /// function returns.
+    /// does: `set_epoch_deadline(0)` stops the calling guest as soon as this function returns.
     pub fn set_epoch_deadline(&mut self, ticks: u64) {
-        // SAFETY: the limits record lives in the store, which outlives this call; the store is
-        // single-threaded and compiled code is suspended in this call, so nothing else touches
-        // the record, and its counter pointer is the store's live epoch.
-        unsafe {
-            let now = (*(*self.limits).epoch_counter).load(std::sync::atomic::Ordering::Acquire);
-            (*self.limits).epoch_deadline = now.saturating_add(ticks);
-        }
+        self.watch().set_deadline(ticks);
+    }
+
+    fn watch(&self) -> &Arc<Watch> {
+        // SAFETY: the limits record lives in the store, which outlives this call, and points
+        // at the store's watch, which lives as long.
+        unsafe { &*(*self.limits).watch }
     }
 
     fn instance(&self) -> Option<&InstanceData> {
@@ -118,6 +119,9 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
         match r {
             // A result of the wrong type, or a reference of another store, would hand wasm
             // bits it must not have (an integer where it expects a function record).
+            // The deadline passed during the call (or the call moved it): the guest stops as it
+            // gets control back, wherever the signal found the thread meanwhile.
+            Ok(Ok(())) if caller.watch().reached() => Err(Trap::wasm(TrapKind::Interrupted)),
             Ok(Ok(())) => h
                 .ty
                 .results
@@ -332,7 +336,7 @@ impl Func {
         // and `values` has a slot for every parameter and result. The closure holds only plain
         // pointers across the wasm call.
         let r = unsafe {
-            traps::catch_traps(|| {
+            traps::catch_traps(&self.store.watch, || {
                 let f: unsafe extern "C" fn(*mut u8, *mut u8, usize, *mut u128) =
                     std::mem::transmute(fr.array_call);
                 f(fr.vmctx, fr.vmctx, fr.wasm_call, values);

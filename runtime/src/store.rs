@@ -154,8 +154,9 @@ pub(crate) struct StoreInner {
     /// point here without a box of its own.
     pub vm_limits: UnsafeCell<VMLimits>,
     pub limits: StoreLimits,
-    /// Kept for `vm_limits.epoch_counter`, which points into it.
     pub epoch: Epoch,
+    /// The store's deadline; `vm_limits.watch` points here.
+    pub watch: std::sync::Arc<crate::epoch::Watch>,
     pub objects: RefCell<Objects>,
     pub recycled: RefCell<Recycled>,
 }
@@ -180,20 +181,22 @@ impl Store {
     /// A new, empty store with `limits`, reading `epoch`. Its deadline is never until
     /// [`Store::set_epoch_deadline`] sets one.
     pub fn with_epoch(limits: StoreLimits, epoch: Epoch) -> Store {
-        Store {
-            inner: Rc::new(StoreInner {
-                vm_limits: UnsafeCell::new(VMLimits {
-                    stack_limit: 0,
-                    epoch_deadline: u64::MAX,
-                    epoch_counter: epoch.counter_ptr(),
-                }),
-                tag: std::cell::Cell::new(next_tag()),
-                limits,
-                epoch,
-                objects: RefCell::new(Objects::default()),
-                recycled: RefCell::new(Recycled::default()),
+        let inner = Rc::new(StoreInner {
+            vm_limits: UnsafeCell::new(VMLimits {
+                stack_limit: 0,
+                watch: std::ptr::null(),
             }),
-        }
+            tag: std::cell::Cell::new(next_tag()),
+            limits,
+            watch: epoch.watch(),
+            epoch,
+            objects: RefCell::new(Objects::default()),
+            recycled: RefCell::new(Recycled::default()),
+        });
+        // SAFETY: nothing else refers to the new record yet; `watch` lives in the same
+        // allocation, which never moves.
+        unsafe { (*inner.vm_limits.get()).watch = &inner.watch };
+        Store { inner }
     }
 
     /// The store's limits.
@@ -207,13 +210,11 @@ impl Store {
     }
 
     /// Stops wasm code running in this store once the epoch has advanced `ticks` beyond its
-    /// current value (0: at the next check). Takes effect at once, also for a guest that is
-    /// running now and called the host. `u64::MAX` means never.
+    /// current value (0: at once, the next call traps). A call running when the deadline
+    /// passes is stopped at the next tick of the epoch that finds it in wasm code, or when a
+    /// host function it called returns. `u64::MAX` means never.
     pub fn set_epoch_deadline(&self, ticks: u64) {
-        let deadline = self.inner.epoch.current().saturating_add(ticks);
-        // SAFETY: the store is single-threaded and compiled code only reads this field, so no
-        // access overlaps this write.
-        unsafe { (*self.inner.vm_limits.get()).epoch_deadline = deadline };
+        self.inner.watch.set_deadline(ticks);
     }
 
     /// Drops every instance and object in the store, keeping what held them for the next

@@ -2,7 +2,7 @@
 //! against the offsets the compiler uses (`sowa_targets::vmctx`).
 //!
 //! ```text
-//! vmctx header  ->  VMLimits   (per store: stack limit, epoch deadline, epoch counter)
+//! vmctx header  ->  VMLimits   (per store: stack limit; then the runtime's own fields)
 //! vmctx memories[i] -> VMMemory   (base, length)      lives in the memory, shared by importers
 //! vmctx tables[i]   -> VMTable    (base, length)      lives in the table, likewise
 //! vmctx globals[i]  -> GlobalCell (16 bytes)          inline for defined globals
@@ -20,8 +20,9 @@ use std::mem::{offset_of, size_of};
 #[repr(C)]
 pub(crate) struct VMLimits {
     pub stack_limit: usize,
-    pub epoch_deadline: u64,
-    pub epoch_counter: *const std::sync::atomic::AtomicU64,
+    /// Not read by compiled code: how a host function called by wasm finds its store's
+    /// deadline (see [`crate::func::Caller::set_epoch_deadline`]).
+    pub watch: *const std::sync::Arc<crate::epoch::Watch>,
 }
 
 /// A linear memory's record ([`vmctx::memory`]).
@@ -59,9 +60,8 @@ pub(crate) struct VMFuncRef {
 const _: () = {
     use vmctx::{funcref, global, limits, memory, table};
     assert!(offset_of!(VMLimits, stack_limit) == limits::STACK_LIMIT as usize);
-    assert!(offset_of!(VMLimits, epoch_deadline) == limits::EPOCH_DEADLINE as usize);
-    assert!(offset_of!(VMLimits, epoch_counter) == limits::EPOCH_COUNTER as usize);
-    assert!(size_of::<VMLimits>() == limits::SIZE as usize);
+    // Compiled code sees the first `limits::SIZE` bytes; the runtime's fields follow.
+    assert!(size_of::<VMLimits>() >= limits::SIZE as usize);
 
     assert!(offset_of!(VMMemory, base) == memory::BASE as usize);
     assert!(offset_of!(VMMemory, length) == memory::LENGTH as usize);

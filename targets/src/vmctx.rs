@@ -35,22 +35,15 @@ pub const PTR: u32 = 8;
 ///
 /// ```text
 ///  0  stack_limit     usize        lowest stack address wasm may use (every prologue)
-///  8  epoch_deadline  u64          the epoch at which wasm code stops with `interrupted`
-/// 16  epoch_counter   *const u64   the current epoch, advanced by another thread
 /// ```
 ///
-/// Function entries and loop headers compare `*epoch_counter` with `epoch_deadline` (both
-/// loaded afresh at every check, so a host function that moves the deadline takes effect at
-/// the next check); at or past it the code traps with `TrapKind::Interrupted`.
+/// Deadlines need nothing here: a guest past its store's deadline is stopped by a signal to its
+/// thread (see the runtime's `epoch` module), so compiled code carries no checks for them.
 pub mod limits {
     /// Offset of the lowest stack address wasm code may use, checked in every function prologue.
     pub const STACK_LIMIT: u32 = 0;
-    /// Offset of the epoch deadline (u64).
-    pub const EPOCH_DEADLINE: u32 = 8;
-    /// Offset of the pointer to the epoch counter (an aligned u64 another thread increments).
-    pub const EPOCH_COUNTER: u32 = 16;
-    /// Size of the record.
-    pub const SIZE: u32 = 24;
+    /// Size of the part of the record compiled code reads.
+    pub const SIZE: u32 = 8;
 }
 
 /// A linear memory as compiled code sees it: base address and current length in bytes.

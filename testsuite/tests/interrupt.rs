@@ -170,3 +170,40 @@ fn a_thousand_instances_on_eight_threads_each_end_their_own_way() {
     timer.join().unwrap();
     assert_eq!(total, [250, 250, 250, 250]);
 }
+
+/// The interrupt signal is only obeyed for a store past its deadline: a guest whose deadline
+/// is far off (or who has none) runs through a storm of them, sent by someone else, and
+/// returns the right result.
+#[test]
+fn stray_interrupt_signals_do_not_disturb_a_guest() {
+    let m = module(GUESTS);
+    let epoch = Epoch::new();
+    let store = Store::with_epoch(StoreLimits::default(), epoch.clone());
+    store.set_epoch_deadline(1_000_000);
+    let i = linker().instantiate(&store, &m).unwrap();
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() };
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let storm = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut sent = 0u32;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                // SAFETY: a signal to a live thread of this process (the test's own thread,
+                // which waits for this one before it ends).
+                unsafe { libc::tgkill(libc::getpid(), tid, libc::SIGURG) };
+                epoch.increment();
+                sent += 1;
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            sent
+        })
+    };
+    let count = i.get_func("count").unwrap();
+    for _ in 0..20 {
+        let r = count.call(&[Val::I32(5_000_000)]).unwrap();
+        assert_eq!(r, vec![Val::I32(5_000_000)]);
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(storm.join().unwrap() > 0);
+}

@@ -380,7 +380,7 @@ fn timeout_stops_a_program_that_never_ends() {
         stderr(&o)
     );
     assert!(started.elapsed() >= std::time::Duration::from_millis(200));
-    // A loop made of tail calls has no loop header: the check at function entry stops it.
+    // A loop made of tail calls is stopped the same way.
     let o = sowa(&["run", "--timeout", "100ms", "--invoke", "tail", spin]);
     assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
     assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
@@ -393,17 +393,33 @@ fn timeout_stops_a_program_that_never_ends() {
 }
 
 #[test]
-fn timeout_refuses_a_module_compiled_without_epoch_checks() {
+fn timeout_stops_programs_that_spend_their_time_in_the_host() {
+    // Signals that find the thread in a WASI call or a builtin leave it alone: the return of a
+    // host call checks the deadline, and the timer's later ticks signal a builtin loop again.
     let dir = tempfile::tempdir().unwrap();
-    let wasm = wat::parse_str(r#"(module (func (export "_start") (loop $l (br $l))))"#);
-    let options = sowa_compiler::Options {
-        epoch_checks: false,
-        ..Default::default()
-    };
-    let so = compile_with(dir.path(), "spin", &wasm.unwrap(), &options);
-    let o = sowa(&["run", "--timeout", "1s", so.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("--no-epoch-checks"), "{}", stderr(&o));
+    let busy = compile_wat(
+        dir.path(),
+        "busy",
+        r#"(module
+             (import "wasi_snapshot_preview1" "clock_time_get"
+               (func $clock (param i32 i64 i32) (result i32)))
+             (memory 2)
+             (func (export "_start")
+               (loop $l (drop (call $clock (i32.const 1) (i64.const 0) (i32.const 0))) (br $l)))
+             (func (export "fill")
+               (loop $l (memory.fill (i32.const 0) (i32.const 1) (i32.const 131072)) (br $l))))"#,
+    );
+    let busy = busy.to_str().unwrap();
+    for invoke in [None, Some("fill")] {
+        let mut args = vec!["run", "--timeout", "100ms"];
+        if let Some(f) = invoke {
+            args.extend(["--invoke", f]);
+        }
+        args.push(busy);
+        let o = sowa(&args);
+        assert_eq!(o.status.code(), Some(134), "{invoke:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
+    }
 }
 
 #[test]

@@ -34,10 +34,6 @@ struct Cli {
     /// Threads to compile with (default: one per core).
     #[arg(short = 'j', long, default_value_t = 0)]
     jobs: usize,
-    /// Leave out the epoch checks at function entries and loop headers: slightly faster code
-    /// that no deadline (`sowa run --timeout`) can stop.
-    #[arg(long)]
-    no_epoch_checks: bool,
 }
 
 /// Writes a new key pair: the secret to `path` (created 0600, never overwritten), the public
@@ -112,7 +108,6 @@ fn run(cli: Cli) -> Result<(), String> {
             arch,
             opt,
             jobs: cli.jobs,
-            epoch_checks: !cli.no_epoch_checks,
             ..Default::default()
         },
     )

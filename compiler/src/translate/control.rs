@@ -125,7 +125,6 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.b.ins().jump(header, &a);
                 self.stack.truncate(self.stack.len() - n);
                 self.b.switch_to_block(header);
-                self.epoch_check();
                 let hp = self.b.block_params(header).to_vec();
                 self.stack.extend(hp);
                 self.control.push(Frame {

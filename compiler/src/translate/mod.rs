@@ -7,7 +7,6 @@
 
 mod calls;
 mod control;
-mod interrupt;
 mod memory;
 mod numeric;
 mod simd;
@@ -43,8 +42,6 @@ pub struct ModuleTranslationEnv<'m> {
     pub frontend_config: cranelift_codegen::isa::TargetFrontendConfig,
     /// The target's C calling convention, for builtins and trampolines.
     pub host_call_conv: CallConv,
-    /// Whether function entries and loop headers check the epoch deadline.
-    pub epoch_checks: bool,
 }
 
 /// The Cranelift type that carries a wasm value.
@@ -122,7 +119,6 @@ pub struct FuncTranslator<'a, 'f> {
     builtin_sigs: HashMap<u32, ir::SigRef>,
     func_index: u32,
     offset: u64,
-    epoch: interrupt::EpochChecks,
 }
 
 /// Translates `body` into `func`, validating it on the way.
@@ -185,7 +181,6 @@ pub fn translate_function(
         builtin_sigs: HashMap::new(),
         func_index: pending.index,
         offset: pending.body.range().start,
-        epoch: interrupt::EpochChecks::None,
     };
     for (i, p) in params.iter().enumerate() {
         let ty = ir_type(ft.params[i]);
@@ -211,8 +206,6 @@ pub fn translate_function(
         }
     }
     t.load_memory_bases();
-    let (loops, calls) = interrupt::loops_and_calls(&pending.body)?;
-    t.epoch_entry(loops, calls);
     t.push_function_frame(ft);
 
     let mut ops = wasmparser::OperatorsReader::new(reader);

@@ -1,8 +1,11 @@
 //! Signal handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE: a fault in compiled code during a wasm
-//! call becomes a trap; any other signal goes to the handler that was there before.
+//! call becomes a trap; any other signal goes to the handler that was there before. And the
+//! handler for [`INTERRUPT_SIGNAL`], which ends a call past its store's deadline (see
+//! `crate::epoch` for who sends it and why every race is harmless).
 
 use super::{registry, unwind};
 use crate::arch;
+use crate::epoch::INTERRUPT_SIGNAL;
 use sowa_loader::region::{page_size, Access, Region};
 use std::sync::OnceLock;
 
@@ -11,8 +14,26 @@ const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, li
 /// The dispositions our handlers replaced, in [`SIGNALS`] order.
 static PREVIOUS: OnceLock<[libc::sigaction; 4]> = OnceLock::new();
 
+/// The disposition the interrupt handler replaced.
+static PREVIOUS_INTERRUPT: OnceLock<libc::sigaction> = OnceLock::new();
+
 /// Installs the handlers once per process.
 pub(crate) fn ensure_installed() {
+    PREVIOUS_INTERRUPT.get_or_init(|| {
+        // SAFETY: as below; SA_RESTART so that a signal meant for wasm that reaches host code
+        // restarts the system calls that can be restarted.
+        unsafe {
+            let mut prev: libc::sigaction = std::mem::zeroed();
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = interrupt_handler as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            if libc::sigaction(INTERRUPT_SIGNAL, &sa, &mut prev) != 0 {
+                panic!("cannot install the handler for signal {INTERRUPT_SIGNAL}");
+            }
+            prev
+        }
+    });
     PREVIOUS.get_or_init(|| {
         // SAFETY: an all-zero sigaction is a valid (default) disposition.
         let mut previous: [libc::sigaction; 4] = unsafe { std::mem::zeroed() };
@@ -128,6 +149,57 @@ unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: 
     }
     // SAFETY: forwarding to the previous disposition saved at install time.
     unsafe { forward(sig, info, ctx) }
+}
+
+/// Ends the innermost call as an `interrupted` trap if its store is past its deadline and the
+/// thread is in compiled code; anything else (a late signal, a thread in host code or in a
+/// builtin, the signal sent by someone else) goes to the previous disposition, which by
+/// default ignores it.
+unsafe extern "C" fn interrupt_handler(
+    sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ctx: *mut libc::c_void,
+) {
+    let state = unwind::current();
+    // SAFETY: a non-null state is this thread's innermost live call, and its watch (when not
+    // null) belongs to the store that call runs in, alive for the call; `reached` reads atomics.
+    let due =
+        !state.is_null() && unsafe { !(*state).watch.is_null() && (*(*state).watch).reached() };
+    if due {
+        // SAFETY: the kernel passes a valid ucontext to an SA_SIGINFO handler.
+        let pc = unsafe { arch::context_pc(ctx) };
+        if registry::is_wasm_code(pc) {
+            // SAFETY: as for faults: the context returns into `unwind`, which restores the
+            // innermost call. Compiled code holds no host resources at any instruction, so
+            // abandoning its frames anywhere is as sound as at a trapping one.
+            unsafe {
+                (*state).fault_pc.set(pc);
+                (*state).interrupted.set(true);
+                arch::redirect_to_unwind(ctx, (*state).jmpbuf.get());
+            }
+            return;
+        }
+    }
+    let Some(prev) = PREVIOUS_INTERRUPT.get() else {
+        return;
+    };
+    let h = prev.sa_sigaction;
+    if h == libc::SIG_DFL || h == libc::SIG_IGN {
+        // The default action of SIGURG is to ignore it.
+    } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
+        // SAFETY: the previous handler asked for the three-argument form.
+        unsafe {
+            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(h);
+            f(sig, info, ctx);
+        }
+    } else {
+        // SAFETY: the previous handler is a one-argument handler.
+        unsafe {
+            let f: extern "C" fn(libc::c_int) = std::mem::transmute(h);
+            f(sig);
+        }
+    }
 }
 
 unsafe fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {

@@ -1,8 +1,9 @@
 //! Entering wasm with a way back: each call from the host into wasm pushes a [`CallState`] on a
 //! thread-local chain; a fault or a failing host function returns to the innermost one.
 
-use super::{registry, signals, Trap, TrapReason};
+use super::{registry, signals, Trap, TrapKind, TrapReason};
 use crate::arch::{self, JmpBuf};
+use crate::epoch::Watch;
 use std::cell::{Cell, UnsafeCell};
 
 /// One host-to-wasm call in progress on this thread.
@@ -12,6 +13,10 @@ pub(crate) struct CallState {
     pub fault_pc: Cell<usize>,
     /// A trap raised by the host, set before unwinding.
     pub host_trap: Cell<Option<Trap>>,
+    /// The deadline of the store the call runs in (null: none can interrupt it).
+    pub watch: *const Watch,
+    /// Set by the interrupt handler: the call ended at `fault_pc` because of its deadline.
+    pub interrupted: Cell<bool>,
     prev: *const CallState,
 }
 
@@ -30,17 +35,26 @@ unsafe extern "C" fn call_closure<F: FnMut()>(data: *mut u8) {
     f();
 }
 
-/// Runs `f` (which calls into wasm) so that traps in it come back as `Err`.
+/// Runs `f` (which calls into wasm for a store whose deadline is `watch`) so that traps in it
+/// come back as `Err`; a store past its deadline traps before `f` runs.
 ///
 /// # Safety
 /// `f` must not hold values with destructors across its call into wasm: a trap abandons its frame.
-pub(crate) unsafe fn catch_traps<F: FnMut()>(mut f: F) -> Result<(), Trap> {
+pub(crate) unsafe fn catch_traps<F: FnMut()>(watch: &Watch, mut f: F) -> Result<(), Trap> {
     signals::ensure_installed();
     signals::ensure_altstack();
+    // Published before the deadline is read: see the race reasoning in `crate::epoch`.
+    let outer = watch.enter();
+    if watch.reached() {
+        watch.leave(outer);
+        return Err(Trap::wasm(TrapKind::Interrupted));
+    }
     let state = CallState {
         jmpbuf: UnsafeCell::new(JmpBuf::new()),
         fault_pc: Cell::new(0),
         host_trap: Cell::new(None),
+        watch,
+        interrupted: Cell::new(false),
         prev: current(),
     };
     CURRENT.with(|c| c.set(&state));
@@ -54,24 +68,31 @@ pub(crate) unsafe fn catch_traps<F: FnMut()>(mut f: F) -> Result<(), Trap> {
         )
     };
     CURRENT.with(|c| c.set(state.prev));
+    watch.leave(outer);
     if r == 0 {
         return Ok(());
     }
     if let Some(trap) = state.host_trap.take() {
         return Err(trap);
     }
-    Err(trap_at(state.fault_pc.get()))
+    Err(trap_at(state.fault_pc.get(), state.interrupted.get()))
 }
 
-/// Builds the report of a fault at `pc` (outside the signal handler: this allocates).
-fn trap_at(pc: usize) -> Trap {
+/// Builds the report of a fault, or an interrupt, at `pc` (outside the signal handler: this
+/// allocates).
+fn trap_at(pc: usize, interrupted: bool) -> Trap {
     let Some(info) = registry::lookup(pc) else {
         return Trap::host(format!("fault at unknown code address {pc:#x}"));
     };
     let off = (pc - info.start) as u32;
-    let site = info.tables.trap_site(off);
+    let site = if interrupted {
+        None
+    } else {
+        info.tables.trap_site(off)
+    };
     Trap {
         reason: match site {
+            _ if interrupted => TrapReason::Wasm(TrapKind::Interrupted),
             Some(s) => TrapReason::Wasm(s.kind),
             // Compiled code faults only where it recorded a trap site; a fault elsewhere means
             // the module's trap table (or its code) was damaged. The call is abandoned all the
@@ -85,7 +106,19 @@ fn trap_at(pc: usize) -> Trap {
             .tables
             .func_at(off)
             .map(|f| crate::module::func_name(&info.tables, info.imported_funcs + f)),
-        wasm_offset: site.map(|s| s.wasm_offset),
+        wasm_offset: match site {
+            Some(s) => Some(s.wasm_offset),
+            // Interrupted anywhere: the instruction the address map places there, if the entry
+            // found is in the same function.
+            None if interrupted => info
+                .tables
+                .func_at(off)
+                .and_then(|f| info.tables.function(f))
+                .zip(info.tables.wasm_offset_at(off))
+                .filter(|(f, (at, _))| *at >= f.offset)
+                .map(|(_, (_, wasm))| wasm),
+            None => None,
+        },
     }
 }
 

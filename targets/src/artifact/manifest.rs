@@ -14,9 +14,6 @@ use serde::{Deserialize, Serialize};
 pub struct ModuleInfo {
     /// SHA-256 of the `.wasm` the artifact was compiled from.
     pub wasm_sha256: [u8; 32],
-    /// Whether the code checks the store's epoch deadline (compiled with epoch checks), so
-    /// that a deadline can stop it.
-    pub interruptible: bool,
     /// CPU features the code requires (e.g. `sse4.2`), by their `is_x86_feature_detected!` names.
     pub cpu_features: Vec<String>,
     /// The type section.
@@ -121,6 +118,8 @@ pub struct Manifest {
     pub elem_funcs: Vec<u32>,
     /// Defined functions that need a funcref record (see [`super::TableId::FuncRefs`]).
     pub funcref_funcs: Vec<u32>,
+    /// (text offset, wasm offset) where the code of each wasm instruction starts, sorted.
+    pub address_map: Vec<(u32, u32)>,
 }
 
 /// A manifest in its artifact form: the encoded core and the bytes of each table.
@@ -190,6 +189,9 @@ impl Manifest {
         }
         b.u32s(TableId::ElemFuncs, &self.elem_funcs);
         b.u32s(TableId::FuncRefs, &self.funcref_funcs);
+        for (code, wasm) in &self.address_map {
+            b.u32s(TableId::AddressMap, &[*code, *wasm]);
+        }
         EncodedManifest {
             core: info.encode(),
             tables: b.finish(),

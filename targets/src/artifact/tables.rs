@@ -11,6 +11,8 @@
 //! DataSegments  u64 offset in the data section, u64 length, u64 flags (bit 0: active)
 //! ElemFuncs     u32 funcref slot                       elements of `ElemItems::Funcs`
 //! FuncRefs      u32 function index                     defined functions that need a funcref
+//! AddressMap    u32 text offset, u32 wasm offset       where the code of each wasm instruction
+//!                                                      starts, sorted by text offset
 //! ```
 //!
 //! Nothing here trusts a value it reads: every record is fetched with a bounds check, and a
@@ -41,11 +43,14 @@ pub enum TableId {
     /// can be taken to (exported, in element segments or initializers) and the start function.
     /// Direct calls need no record, so for most functions of a large program none is made.
     FuncRefs,
+    /// The wasm offset of the code at each text offset: how a guest interrupted anywhere (not
+    /// only at a trap site) is reported with its place in the `.wasm`.
+    AddressMap,
 }
 
 impl TableId {
     /// Number of tables.
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
     /// Every table, in directory order.
     pub const ALL: [TableId; Self::COUNT] = [
         TableId::FuncTypes,
@@ -56,13 +61,14 @@ impl TableId {
         TableId::DataSegments,
         TableId::ElemFuncs,
         TableId::FuncRefs,
+        TableId::AddressMap,
     ];
 
     /// Size of one record in bytes.
     pub const fn record_size(self) -> usize {
         match self {
             TableId::FuncTypes | TableId::ElemFuncs | TableId::FuncRefs => 4,
-            TableId::Functions => 8,
+            TableId::Functions | TableId::AddressMap => 8,
             TableId::TrapSites | TableId::FuncNames => 12,
             TableId::Names => 1,
             TableId::DataSegments => 24,
@@ -194,6 +200,17 @@ impl<'a> Tables<'a> {
         (offset - s.offset < s.len).then_some(i as u32)
     }
 
+    /// The wasm offset of the instruction whose code covers text offset `offset`, if the map
+    /// has an entry at or before it (the caller checks that entry lies in the same function).
+    /// Allocates nothing and takes no lock.
+    pub fn wasm_offset_at(&self, offset: u32) -> Option<(u32, u32)> {
+        let t = TableId::AddressMap;
+        let at = |i: usize| self.record(t, i).map_or(u32::MAX, |r| u32_at(r, 0));
+        let i = partition_point(self.count(t), |i| at(i) <= offset).checked_sub(1)?;
+        let r = self.record(t, i)?;
+        Some((u32_at(r, 0), u32_at(r, 1)))
+    }
+
     /// The trap site at text offset `offset`, if any. Allocates nothing and takes no lock, so
     /// the signal handler may call it.
     pub fn trap_site(&self, offset: u32) -> Option<TrapSite> {
@@ -292,6 +309,7 @@ mod tests {
                 },
             ],
             elem_funcs: vec![2, 1],
+            address_map: vec![(2, 90), (6, 95), (34, 190)],
             ..Default::default()
         }
     }
@@ -316,6 +334,15 @@ mod tests {
         );
         assert_eq!(t.trap_site(5), None);
         assert_eq!(t.trap_site(1000), None);
+        assert_eq!(t.wasm_offset_at(0), None, "before the first instruction");
+        assert_eq!(t.wasm_offset_at(2), Some((2, 90)));
+        assert_eq!(t.wasm_offset_at(5), Some((2, 90)));
+        assert_eq!(
+            t.wasm_offset_at(33),
+            Some((6, 95)),
+            "the caller checks the function"
+        );
+        assert_eq!(t.wasm_offset_at(39), Some((34, 190)));
         assert_eq!(t.func_name(2), Some("second"));
         assert_eq!(t.func_name(0), Some("imp"));
         assert_eq!(t.func_name(1), None);

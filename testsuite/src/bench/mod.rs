@@ -65,7 +65,7 @@ pub struct Row {
     pub compile: (Duration, Duration),
     /// `.so` size, `.cwasm` size in bytes.
     pub sizes: (usize, usize),
-    /// Per round: sowa's time over the time of the same code compiled without epoch checks.
+    /// Per round: sowa's time with a deadline on a ticking epoch over its time without.
     pub epoch_cost: Vec<f64>,
 }
 
@@ -200,8 +200,8 @@ fn workload_names(bench: &Path) -> Result<Vec<String>> {
 /// A way to run a workload once: its checksum and the time of `run()`.
 type Runner<'a> = Box<dyn FnMut() -> Result<(i64, Duration)> + 'a>;
 
-/// Measures one workload on every runtime, and sowa once more with code compiled without
-/// epoch checks. Each of `reps` rounds runs every runtime once, in turn, so that a busy
+/// Measures one workload on every runtime, and sowa once more in a store with a deadline on an
+/// epoch ticking every millisecond. Each of `reps` rounds runs every runtime once, in turn, so that a busy
 /// moment of the machine falls on all of them rather than on one runtime's block.
 fn measure(dirs: &Dirs, name: &str, reps: usize, progress: &mut dyn FnMut(&str)) -> Result<Row> {
     progress(name);
@@ -221,26 +221,46 @@ fn measure(dirs: &Dirs, name: &str, reps: usize, progress: &mut dyn FnMut(&str))
     let cwasm = wasmtime_rt::precompile(&pool, &wasm)?;
     let aot = wasmtime_rt::deserialize(&pool, &cwasm)?;
     runners.push(Box::new(move || wasmtime_rt::time_run(&pool, &aot)));
-    let unchecked =
-        sowa_runtime::Module::from_bytes(&sowa_rt::compile_without_epoch_checks(&wasm)?)?;
-    runners.push(Box::new(move || sowa_rt::time_run(&unchecked)));
+    let epoch = sowa_runtime::Epoch::new();
+    let ticking = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let ticker = {
+        let (epoch, ticking) = (epoch.clone(), ticking.clone());
+        std::thread::spawn(move || {
+            while ticking.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(1));
+                epoch.increment();
+            }
+        })
+    };
+    let stoppable = sowa_runtime::Module::from_bytes(&so)?;
+    runners.push(Box::new(move || {
+        sowa_rt::time_run_with_deadline(&stoppable, &epoch)
+    }));
 
     let mut checks = Vec::new();
     let mut rounds: Vec<Vec<Duration>> = vec![Vec::with_capacity(reps); runners.len()];
-    for _ in 0..reps {
-        for (r, times) in runners.iter_mut().zip(rounds.iter_mut()) {
-            let (v, t) = r()?;
-            checks.push(v);
-            times.push(t);
+    let measured = (|| -> Result<()> {
+        for _ in 0..reps {
+            for (r, times) in runners.iter_mut().zip(rounds.iter_mut()) {
+                let (v, t) = r()?;
+                checks.push(v);
+                times.push(t);
+            }
         }
-    }
+        Ok(())
+    })();
+    ticking.store(false, std::sync::atomic::Ordering::Relaxed);
+    ticker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the epoch ticker panicked"))?;
+    measured?;
     let sowa = report::RUNTIMES
         .iter()
         .position(|r| r.starts_with("sowa"))
         .expect("sowa is a runtime");
-    let epoch_cost: Vec<f64> = rounds[sowa]
+    let epoch_cost: Vec<f64> = rounds[report::RUNTIMES.len()]
         .iter()
-        .zip(&rounds[report::RUNTIMES.len()])
+        .zip(&rounds[sowa])
         .map(|(with, without)| with.as_secs_f64() / without.as_secs_f64())
         .collect();
     let times = rounds

@@ -297,12 +297,13 @@ pub fn svg(r: &Results) -> String {
     s
 }
 
-/// The cost of the epoch checks that let a deadline stop a guest: sowa's time over the time of
-/// the same module compiled with `--no-epoch-checks`, from the rounds both ran in.
+/// What being stoppable costs a guest: sowa's time in a store with a deadline on an epoch
+/// ticking every millisecond over its time in a plain store, from the rounds both ran in.
 fn epoch_cost(s: &mut String, r: &Results) {
     let _ = writeln!(
         s,
-        "\nCost of epoch checks (time with / without, per round; min / median / max):\n"
+        "\nCost of a deadline (time with a deadline and an epoch ticking every ms / without, \
+         per round; min / median / max):\n"
     );
     let _ = writeln!(s, "| workload | min | median | max |");
     let _ = writeln!(s, "|---|---:|---:|---:|");

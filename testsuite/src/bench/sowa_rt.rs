@@ -1,7 +1,7 @@
 //! sowa in the benchmarks: compile with the library, run through the embedding API.
 
 use anyhow::{anyhow, Result};
-use sowa_runtime::{Linker, Module, Store, Val};
+use sowa_runtime::{Epoch, Linker, Module, Store, Val};
 use std::time::{Duration, Instant};
 
 /// Compiles `wasm`; returns the `.so` bytes and the compile time.
@@ -11,19 +11,20 @@ pub fn compile(wasm: &[u8]) -> Result<(Vec<u8>, Duration)> {
     Ok((so, t.elapsed()))
 }
 
-/// Compiles `wasm` without the epoch checks that let a deadline stop it (what they cost is
-/// the difference).
-pub fn compile_without_epoch_checks(wasm: &[u8]) -> Result<Vec<u8>> {
-    let options = sowa_compiler::Options {
-        epoch_checks: false,
-        ..Default::default()
-    };
-    Ok(sowa_compiler::compile(wasm, &options)?)
-}
-
 /// Instantiates `module` in a fresh store and times one call of `run`.
 pub fn time_run(module: &Module) -> Result<(i64, Duration)> {
-    let store = Store::default();
+    time_run_in(module, Store::default())
+}
+
+/// As [`time_run`], in a store with a deadline (an hour of ticks away) on `epoch`, which
+/// another thread advances: what being stoppable costs a guest that is not stopped.
+pub fn time_run_with_deadline(module: &Module, epoch: &Epoch) -> Result<(i64, Duration)> {
+    let store = Store::with_epoch(Default::default(), epoch.clone());
+    store.set_epoch_deadline(3_600_000);
+    time_run_in(module, store)
+}
+
+fn time_run_in(module: &Module, store: Store) -> Result<(i64, Duration)> {
     let instance = Linker::new().instantiate(&store, module)?;
     let run = instance
         .get_func("run")

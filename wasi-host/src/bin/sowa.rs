@@ -201,15 +201,11 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
         limits.max_wasm_stack = usize::try_from(bytes).unwrap_or(usize::MAX);
     }
     let store = match args.timeout {
-        Some(_) if !module.info().interruptible => {
-            return Err(format!(
-                "{} was compiled with --no-epoch-checks, so --timeout cannot stop it: compile \
-                 it again without that flag",
-                args.file.display()
-            ))
-        }
         Some(after) => {
-            // A counter of its own, advanced once by a timer thread: the deadline is one tick.
+            // A counter of its own: the deadline is one tick, which the timer thread makes
+            // after the timeout. It keeps ticking, because each tick past the deadline signals
+            // the guest again, and a signal that found the thread in the host (a WASI call, a
+            // builtin) left it alone.
             let epoch = sowa_runtime::Epoch::new();
             let store = Store::with_epoch(limits, epoch.clone());
             store.set_epoch_deadline(1);
@@ -217,7 +213,10 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
                 .name("sowa-timeout".into())
                 .spawn(move || {
                     std::thread::sleep(after);
-                    epoch.increment();
+                    loop {
+                        epoch.increment();
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
                 })
                 .map_err(|e| format!("--timeout: cannot start the timer thread: {e}"))?;
             store
