@@ -29,7 +29,7 @@ const GUESTS: &str = r#"
 
 fn linker() -> Linker {
     let mut l = Linker::new();
-    // The host moves the deadline while the guest is running: the next check sees it.
+    // The host moves the deadline while the guest is running: the guest stops as it returns.
     l.func_new("host", "stop_me", FuncType::default(), |caller, _, _| {
         caller.set_epoch_deadline(0);
         Ok(())
