@@ -180,24 +180,12 @@ unsafe extern "C" fn interrupt_handler(
             return;
         }
     }
-    let Some(prev) = PREVIOUS_INTERRUPT.get() else {
-        return;
-    };
-    let h = prev.sa_sigaction;
-    if h == libc::SIG_DFL || h == libc::SIG_IGN {
+    if let Some(prev) = PREVIOUS_INTERRUPT.get() {
+        let h = prev.sa_sigaction;
         // The default action of SIGURG is to ignore it.
-    } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
-        // SAFETY: the previous handler asked for the three-argument form.
-        unsafe {
-            let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-                std::mem::transmute(h);
-            f(sig, info, ctx);
-        }
-    } else {
-        // SAFETY: the previous handler is a one-argument handler.
-        unsafe {
-            let f: extern "C" fn(libc::c_int) = std::mem::transmute(h);
-            f(sig);
+        if h != libc::SIG_DFL && h != libc::SIG_IGN {
+            // SAFETY: passing the signal on, as the kernel would have without us.
+            unsafe { call_handler(prev, sig, info, ctx) }
         }
     }
 }
@@ -215,7 +203,25 @@ unsafe fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::
         unsafe {
             libc::sigaction(sig, prev, std::ptr::null_mut());
         }
-    } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
+    } else {
+        // SAFETY: passing the signal on, as the kernel would have without us.
+        unsafe { call_handler(prev, sig, info, ctx) }
+    }
+}
+
+/// Calls the handler function of disposition `prev` (neither default nor ignore) in the form
+/// it was installed with.
+///
+/// # Safety
+/// `prev` must be a disposition the kernel returned, with a handler function.
+unsafe fn call_handler(
+    prev: &libc::sigaction,
+    sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ctx: *mut libc::c_void,
+) {
+    let h = prev.sa_sigaction;
+    if prev.sa_flags & libc::SA_SIGINFO != 0 {
         // SAFETY: the previous handler asked for the three-argument form.
         unsafe {
             let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
