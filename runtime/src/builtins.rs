@@ -39,14 +39,13 @@ pub(crate) static TABLE: BuiltinTable = BuiltinTable([
 /// The entry points of the builtins that check the deadline when they are done: each calls
 /// the builtin, whose locals are all dropped when it returns, then may abandon the call.
 mod stoppable {
-    use crate::traps::{self, Trap, TrapKind};
-    use crate::vmcontext::VMLimits;
-
     macro_rules! stoppable {
         ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
             pub(super) extern "C" fn $name(vmctx: *mut u8, $($arg: $ty),*) -> u32 {
                 let status = super::$name(vmctx, $($arg),*);
-                stop_if_due(vmctx);
+                // SAFETY: called from wasm inside `catch_traps`; the builtin's locals were
+                // dropped when it returned, and this frame holds nothing with a destructor.
+                unsafe { crate::traps::stop_if_due() };
                 status
             }
         )*};
@@ -61,22 +60,6 @@ mod stoppable {
         table_fill(table: u32, dst: u32, val: usize, len: u32);
         table_copy(dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32);
         table_init(table: u32, elem: u32, dst: u32, src: u32, len: u32);
-    }
-
-    fn stop_if_due(vmctx: *mut u8) {
-        // SAFETY: a context's header starts with the pointer to its store's limits record,
-        // whose `watch` points at the store's watch; both live as long as the store.
-        let due = unsafe {
-            let limits = *vmctx
-                .add(sowa_targets::vmctx::LIMITS as usize)
-                .cast::<*const VMLimits>();
-            (*(*limits).watch).reached()
-        };
-        if due {
-            // SAFETY: called from wasm inside `catch_traps`, and this frame holds nothing with
-            // a destructor.
-            unsafe { traps::raise(Trap::wasm(TrapKind::Interrupted)) }
-        }
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::epoch::Watch;
 use crate::instance::InstanceData;
 use crate::store::{Store, StoreInner};
-use crate::traps::{self, Trap, TrapKind};
+use crate::traps::{self, Trap};
 use crate::values::Val;
 pub(crate) use crate::vmcontext::VMFuncRef;
 use crate::vmcontext::VMLimits;
@@ -119,9 +119,6 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
         match r {
             // A result of the wrong type, or a reference of another store, would hand wasm
             // bits it must not have (an integer where it expects a function record).
-            // The deadline passed during the call (or the call moved it): the guest stops as it
-            // gets control back, wherever the signal found the thread meanwhile.
-            Ok(Ok(())) if caller.watch().reached() => Err(Trap::wasm(TrapKind::Interrupted)),
             Ok(Ok(())) => h
                 .ty
                 .results
@@ -142,6 +139,10 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
         // with a destructor is live on this frame.
         unsafe { traps::raise(t) }
     }
+    // The deadline passed during the call (or the call moved it): the guest stops as it gets
+    // control back, wherever the signal found the thread meanwhile.
+    // SAFETY: as above.
+    unsafe { traps::stop_if_due() }
 }
 
 fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {

@@ -161,11 +161,8 @@ unsafe extern "C" fn interrupt_handler(
     ctx: *mut libc::c_void,
 ) {
     let state = unwind::current();
-    // SAFETY: a non-null state is this thread's innermost live call, and its watch (when not
-    // null) belongs to the store that call runs in, alive for the call; `reached` reads atomics.
-    let due =
-        !state.is_null() && unsafe { !(*state).watch.is_null() && (*(*state).watch).reached() };
-    if due {
+    // SAFETY: a non-null state is this thread's innermost live call; `due` reads atomics.
+    if !state.is_null() && unsafe { (*state).due() } {
         // SAFETY: the kernel passes a valid ucontext to an SA_SIGINFO handler.
         let pc = unsafe { arch::context_pc(ctx) };
         if registry::is_wasm_code(pc) {

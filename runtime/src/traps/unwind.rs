@@ -13,8 +13,8 @@ pub(crate) struct CallState {
     pub fault_pc: Cell<usize>,
     /// A trap raised by the host, set before unwinding.
     pub host_trap: Cell<Option<Trap>>,
-    /// The deadline of the store the call runs in (null: none can interrupt it).
-    pub watch: *const Watch,
+    /// The deadline of the store the call runs in (alive for the call).
+    watch: *const Watch,
     /// Set by the interrupt handler: the call ended at `fault_pc` because of its deadline.
     pub interrupted: Cell<bool>,
     prev: *const CallState,
@@ -27,6 +27,15 @@ thread_local! {
 /// The innermost call state of this thread (null outside wasm).
 pub(crate) fn current() -> *const CallState {
     CURRENT.with(|c| c.get())
+}
+
+impl CallState {
+    /// Whether the call's store is past its deadline. Reads atomics only: the interrupt
+    /// handler calls it.
+    pub fn due(&self) -> bool {
+        // SAFETY: the watch belongs to the store the call runs in, alive for the call.
+        unsafe { (*self.watch).reached() }
+    }
 }
 
 unsafe extern "C" fn call_closure<F: FnMut()>(data: *mut u8) {
@@ -119,6 +128,21 @@ fn trap_at(pc: usize, interrupted: bool) -> Trap {
                 .map(|(_, (_, wasm))| wasm),
             None => None,
         },
+    }
+}
+
+/// Abandons the innermost call as `interrupted` if its store is past its deadline: where wasm
+/// gets control back from the host (a host function or a builtin returning), which the
+/// interrupt signal does not stop.
+///
+/// # Safety
+/// As for [`raise`].
+pub(crate) unsafe fn stop_if_due() {
+    let state = current();
+    // SAFETY: a non-null state is this thread's innermost live call.
+    if !state.is_null() && unsafe { (*state).due() } {
+        // SAFETY: the caller's contract.
+        unsafe { raise(Trap::wasm(TrapKind::Interrupted)) }
     }
 }
 

@@ -2,8 +2,9 @@
 //!
 //! The `.so` mode mutates what the loader and runtime are responsible for checking: the ELF
 //! header, the program headers, the manifest header and core (with the checksum recomputed,
-//! as a deliberate editor would), the tables that name and place things (trap sites, names,
-//! data segments, element and funcref lists) and the memory image. It leaves alone the code
+//! as a deliberate editor would), the tables that name and place things (every table but the
+//! code's: trap sites, names, data segments, element and funcref lists, the address map) and
+//! the memory image. It leaves alone the code
 //! and what says how to call it (function spans, function types, trampolines' spans), which
 //! are trusted as Wasmtime trusts a `.cwasm`'s code: a mutation there can make code jump
 //! anywhere, and only a signature (`sowa run --verify`) protects against that. A mutated
@@ -146,14 +147,10 @@ fn mutate_so(so: &mut Vec<u8>, rng: &mut Rng) -> Option<String> {
             Some(format!("{what} (checksum recomputed)"))
         }
         3 => {
-            let open = [
-                TableId::TrapSites,
-                TableId::FuncNames,
-                TableId::Names,
-                TableId::DataSegments,
-                TableId::ElemFuncs,
-                TableId::FuncRefs,
-            ];
+            let open: Vec<TableId> = TableId::ALL
+                .into_iter()
+                .filter(|t| !matches!(t, TableId::FuncTypes | TableId::Functions))
+                .collect();
             let t = open[rng.below(open.len() as u64) as usize];
             let (off, len) = header.tables[t as usize];
             let start = m + off as usize;
