@@ -15,6 +15,10 @@ use sowa_targets::artifact::{Span, TrapSite};
 use sowa_targets::{Arch, TrapKind};
 use std::sync::Mutex;
 
+/// The Cranelift release the code generator is (the workspace pins it exactly), recorded in
+/// every artifact.
+pub const CRANELIFT_VERSION: &str = "0.135.8";
+
 /// How hard Cranelift optimizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum OptLevel {
@@ -25,6 +29,27 @@ pub enum OptLevel {
     Speed,
     /// Optimize for speed and size.
     Size,
+}
+
+impl OptLevel {
+    /// The name `sowac -O` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptLevel::None => "none",
+            OptLevel::Speed => "speed",
+            OptLevel::Size => "size",
+        }
+    }
+
+    /// The level called `name` (or its number: `0`, `2`, `s`).
+    pub fn from_name(name: &str) -> Option<OptLevel> {
+        Some(match name {
+            "none" | "0" => OptLevel::None,
+            "speed" | "2" => OptLevel::Speed,
+            "size" | "s" => OptLevel::Size,
+            _ => return None,
+        })
+    }
 }
 
 /// Builds the Cranelift target for `arch`.
@@ -147,8 +172,10 @@ pub fn compile_bodies(
     env: &ModuleTranslationEnv<'_>,
     bodies: Vec<PendingBody<'_>>,
     jobs: usize,
+    progress: Option<fn(usize, usize)>,
 ) -> Result<Vec<CompiledFunc>> {
     let n = bodies.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let queue = Mutex::new(bodies.into_iter().enumerate());
     let results: Mutex<Vec<Option<Result<CompiledFunc>>>> =
         Mutex::new((0..n).map(|_| None).collect());
@@ -188,6 +215,12 @@ pub fn compile_bodies(
             };
             let failed = r.is_err();
             results.lock().unwrap()[i] = Some(r);
+            if let Some(report) = progress {
+                report(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    n,
+                );
+            }
             if failed {
                 // Stop early: the first error (in function order) is reported.
                 queue.lock().unwrap().by_ref().for_each(drop);
@@ -284,4 +317,24 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
 /// The C calling convention of `arch` on Linux (Cranelift calls AAPCS64 `SystemV` too).
 pub fn host_call_conv(_arch: Arch) -> CallConv {
     CallConv::SystemV
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_cranelift_version_is_the_one_the_workspace_pins() {
+        let manifest = include_str!("../../Cargo.toml");
+        let pin = format!("cranelift-codegen = {{ version = \"={CRANELIFT_VERSION}\"");
+        assert!(manifest.contains(&pin), "update CRANELIFT_VERSION");
+    }
+
+    #[test]
+    fn opt_level_names_round_trip() {
+        for l in [OptLevel::None, OptLevel::Speed, OptLevel::Size] {
+            assert_eq!(OptLevel::from_name(l.name()), Some(l));
+        }
+        assert_eq!(OptLevel::from_name("3"), None);
+    }
 }

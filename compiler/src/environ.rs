@@ -47,6 +47,18 @@ impl Proposals {
         multi_memory: false,
     };
 
+    /// The names of the enabled proposals, as `sowac --wasm` and Wasmtime's `-W` spell them.
+    pub fn names(self) -> Vec<&'static str> {
+        [
+            (self.extended_const, "extended-const"),
+            (self.tail_call, "tail-call"),
+            (self.multi_memory, "multi-memory"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+
     /// The validator features: WebAssembly 2.0 (SIMD included) plus the enabled proposals.
     pub fn features(self) -> WasmFeatures {
         let mut f = WasmFeatures::WASM2;

@@ -5,6 +5,7 @@
 //! stubs ([`trampolines`]) and writes the ELF file ([`elf`]). The artifact's vocabulary comes from
 //! `sowa-targets`.
 
+pub mod cli;
 pub mod codegen;
 pub mod elf;
 pub mod environ;
@@ -37,6 +38,9 @@ pub struct Options {
     /// Threads compiling functions in parallel; 0 means one per core, 1 compiles on the calling
     /// thread without spawning any.
     pub jobs: usize,
+    /// Called with (functions compiled, functions in all) after each function, from whichever
+    /// thread compiled it: what `sowac` draws its progress line from.
+    pub progress: Option<fn(usize, usize)>,
 }
 
 impl Default for Options {
@@ -46,6 +50,7 @@ impl Default for Options {
             opt: OptLevel::Speed,
             proposals: Proposals::ALL,
             jobs: 0,
+            progress: None,
         }
     }
 }
@@ -72,6 +77,20 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     let mut manifest = env.manifest;
     manifest.assign_funcref_slots();
     manifest.info.wasm_sha256 = wasm_hash(wasm);
+    manifest.info.compiled_by = sowa_targets::artifact::CompiledBy {
+        compiler: format!(
+            "sowac {} (cranelift {})",
+            env!("CARGO_PKG_VERSION"),
+            codegen::CRANELIFT_VERSION
+        ),
+        opt_level: options.opt.name().to_string(),
+        proposals: options
+            .proposals
+            .names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect(),
+    };
     manifest.info.cpu_features = options
         .arch
         .baseline_features()
@@ -100,7 +119,8 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         frontend_config: isa.frontend_config(),
         host_call_conv: host_cc,
     };
-    let mut funcs = codegen::compile_bodies(&*isa, &tenv, env.bodies, options.jobs)?;
+    let mut funcs =
+        codegen::compile_bodies(&*isa, &tenv, env.bodies, options.jobs, options.progress)?;
     let num_defined = funcs.len();
 
     let entry_types: BTreeSet<u32> = manifest.func_types[imported_funcs as usize..]
@@ -215,4 +235,34 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         exports: &exports,
         functions: &functions,
     }))
+}
+
+/// Describes a module without compiling it (what `sowa inspect` shows for a `.wasm`): its
+/// sections are read and validated, its function bodies are not; function sizes are bytecode.
+pub fn summarize(
+    wasm: &[u8],
+    proposals: Proposals,
+) -> Result<sowa_targets::artifact::summary::ModuleSummary> {
+    let env = environ::parse(wasm, proposals)?;
+    let m = &env.manifest;
+    Ok(sowa_targets::artifact::summary::ModuleSummary::new(
+        &m.info,
+        |f| m.func_types.get(f as usize).copied(),
+        |f| {
+            m.func_names
+                .binary_search_by_key(&f, |(i, _)| *i)
+                .ok()
+                .map(|i| m.func_names[i].1.clone())
+        },
+        env.bodies.iter().map(|b| {
+            let r = b.body.range();
+            (b.index, r.end - r.start)
+        }),
+        m.data.iter().zip(&env.data).map(|(d, bytes)| {
+            (
+                matches!(d.mode, SegmentMode::Active { .. }),
+                bytes.len() as u64,
+            )
+        }),
+    ))
 }

@@ -51,6 +51,8 @@ pub struct Layout {
     pub manifest_range: std::ops::Range<usize>,
     /// File offset of the text.
     pub text_offset: usize,
+    /// The target the file is for.
+    pub arch: Arch,
 }
 
 impl Layout {
@@ -138,8 +140,10 @@ fn dynamic_symbol(
     Err(LoadError::NotSowa(format!("no `{name}` symbol")))
 }
 
-/// Parses and checks the container; returns where the manifest and the text are.
-pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
+/// Parses and checks the container; returns where the manifest and the text are. With `host`,
+/// a file for another target is refused; without, any target sowa knows is read (to inspect
+/// a cross-compiled file).
+pub fn parse(file: &[u8], host: Option<Arch>) -> Result<Layout, LoadError> {
     if file.len() < 4 || file[..4] != *b"\x7fELF" {
         return Err(LoadError::Elf(if file.len() < 4 {
             "the file is too short to be one (truncated?)".into()
@@ -152,19 +156,25 @@ pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
     if header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB {
         return Err(LoadError::Elf("not a 64-bit little-endian file".into()));
     }
-    match machine_arch(header.e_machine) {
-        Some(a) if a == host => {}
-        Some(a) => {
+    match (machine_arch(header.e_machine), host) {
+        (Some(a), Some(host)) if a != host => {
             return Err(LoadError::WrongTarget {
                 found: a.to_string(),
                 host,
             })
         }
-        None => {
+        (Some(_), _) => {}
+        (None, Some(host)) => {
             return Err(LoadError::WrongTarget {
                 found: format!("ELF machine {}", header.e_machine),
                 host,
             })
+        }
+        (None, None) => {
+            return Err(LoadError::NotSowa(format!(
+                "ELF machine {} is not a target sowa compiles for",
+                header.e_machine
+            )))
         }
     }
     if header.e_type != goblin::elf::header::ET_DYN {
@@ -205,7 +215,7 @@ pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
         .map_err(|e| LoadError::Format(e.to_string()))?;
     let arch = Arch::from_u32(header.arch)
         .ok_or_else(|| LoadError::Corrupt(format!("unknown target id {}", header.arch)))?;
-    if arch != host {
+    if let Some(host) = host.filter(|h| *h != arch) {
         return Err(LoadError::WrongTarget {
             found: arch.to_string(),
             host,
@@ -247,5 +257,6 @@ pub fn parse(file: &[u8], host: Arch) -> Result<Layout, LoadError> {
         header,
         manifest_range: hdr_off..hdr_off + manifest_len as usize,
         text_offset,
+        arch,
     })
 }

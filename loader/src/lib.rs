@@ -9,6 +9,7 @@
 
 mod check;
 mod elf;
+pub mod inspect;
 pub mod region;
 mod text;
 
@@ -63,7 +64,7 @@ impl Artifact {
             key.verify(&map)?;
         }
         let host = Arch::host().ok_or(LoadError::UnsupportedHost)?;
-        let layout = elf::parse(&map, host)?;
+        let layout = elf::parse(&map, Some(host))?;
         let core = layout.core_bytes(&map);
         if !layout.header.verify(core) {
             return Err(LoadError::Corrupt(

@@ -83,3 +83,123 @@ pub struct GlobalType {
 
 /// Size of a linear memory page.
 pub const WASM_PAGE_SIZE: u64 = 65536;
+
+/// The text format's spelling (`i32`, `funcref`), as `sowa inspect` and error messages print it.
+impl std::fmt::Display for ValType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValType::I32 => f.write_str("i32"),
+            ValType::I64 => f.write_str("i64"),
+            ValType::F32 => f.write_str("f32"),
+            ValType::F64 => f.write_str("f64"),
+            ValType::V128 => f.write_str("v128"),
+            ValType::Ref(r) => r.fmt(f),
+        }
+    }
+}
+
+impl std::fmt::Display for RefType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RefType::Func => "funcref",
+            RefType::Extern => "externref",
+        })
+    }
+}
+
+/// As the text format writes a function type: `(param i32 i32) (result i64)`, or `()` for
+/// one that takes and gives nothing.
+impl std::fmt::Display for FuncType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |v: &[ValType]| {
+            v.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut parts = Vec::new();
+        if !self.params.is_empty() {
+            parts.push(format!("(param {})", list(&self.params)));
+        }
+        if !self.results.is_empty() {
+            parts.push(format!("(result {})", list(&self.results)));
+        }
+        if parts.is_empty() {
+            f.write_str("()")
+        } else {
+            f.write_str(&parts.join(" "))
+        }
+    }
+}
+
+fn limits(min: u64, max: Option<u64>) -> String {
+    match max {
+        Some(m) => format!("{min} {m}"),
+        None => min.to_string(),
+    }
+}
+
+/// As the text format writes it: `i64 1 16 shared` (index type when 64-bit, limits in pages).
+impl std::fmt::Display for MemoryType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.memory64 {
+            f.write_str("i64 ")?;
+        }
+        f.write_str(&limits(self.min, self.max))?;
+        if self.shared {
+            f.write_str(" shared")?;
+        }
+        Ok(())
+    }
+}
+
+/// As the text format writes it: `1 10 funcref`.
+impl std::fmt::Display for TableType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", limits(self.min, self.max), self.elem)
+    }
+}
+
+/// As the text format writes it: `i32` or `(mut i32)`.
+impl std::fmt::Display for GlobalType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.mutable {
+            write!(f, "(mut {})", self.ty)
+        } else {
+            self.ty.fmt(f)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_print_as_the_text_format_writes_them() {
+        let f = FuncType {
+            params: vec![ValType::I32, ValType::Ref(RefType::Extern)],
+            results: vec![ValType::F64],
+        };
+        assert_eq!(f.to_string(), "(param i32 externref) (result f64)");
+        assert_eq!(FuncType::default().to_string(), "()");
+        let m = MemoryType {
+            min: 1,
+            max: Some(16),
+            shared: true,
+            memory64: true,
+        };
+        assert_eq!(m.to_string(), "i64 1 16 shared");
+        let t = TableType {
+            elem: RefType::Func,
+            min: 3,
+            max: None,
+        };
+        assert_eq!(t.to_string(), "3 funcref");
+        let g = GlobalType {
+            ty: ValType::I64,
+            mutable: true,
+        };
+        assert_eq!(g.to_string(), "(mut i64)");
+    }
+}

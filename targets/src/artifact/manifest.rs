@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 pub struct ModuleInfo {
     /// SHA-256 of the `.wasm` the artifact was compiled from.
     pub wasm_sha256: [u8; 32],
+    /// Which compiler made the artifact and how (for `sowa inspect`; nothing at load reads it).
+    pub compiled_by: CompiledBy,
     /// CPU features the code requires (e.g. `sse4.2`), by their `is_x86_feature_detected!` names.
     pub cpu_features: Vec<String>,
     /// The type section.
@@ -120,6 +122,18 @@ pub struct Manifest {
     pub funcref_funcs: Vec<u32>,
     /// (text offset, wasm offset) where the code of each wasm instruction starts, sorted.
     pub address_map: Vec<(u32, u32)>,
+}
+
+/// The compiler and the options an artifact was made with: what a user who finds a `.so` on a
+/// device needs in order to make the same one again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompiledBy {
+    /// The compiler and its code generator, e.g. `sowac 0.1.0 (cranelift 0.135.8)`.
+    pub compiler: String,
+    /// Optimization level, as `sowac -O` spells it (`none`, `speed`, `size`).
+    pub opt_level: String,
+    /// The proposals the module was validated with, as `sowac --wasm` spells them.
+    pub proposals: Vec<String>,
 }
 
 /// A manifest in its artifact form: the encoded core and the bytes of each table.

@@ -23,6 +23,7 @@
 mod header;
 mod manifest;
 pub mod signature;
+pub mod summary;
 pub mod tables;
 
 pub use header::{ManifestHeader, TableDir, HEADER_SIZE};
@@ -32,8 +33,9 @@ pub use tables::{DataRecord, TableId, Tables};
 /// Version of the layout of [`ManifestHeader`], [`ModuleInfo`] and the tables, and of what the
 /// compiled code expects of the runtime (vmctx layout, checks it makes); bumped on any change.
 /// 4: multi-value results returned the way Cranelift returns them; the text offset in the
-/// header. 5: no epoch checks in the code (a signal stops a guest); the address map.
-pub const FORMAT_VERSION: u32 = 5;
+/// header. 5: no epoch checks in the code (a signal stops a guest); the address map. 6: the
+/// compiler and its options recorded ([`CompiledBy`]).
+pub const FORMAT_VERSION: u32 = 6;
 /// Magic bytes that open the manifest header.
 pub const MAGIC: [u8; 8] = *b"SOWAMOD\0";
 /// Dynamic symbol naming the manifest.

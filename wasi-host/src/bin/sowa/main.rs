@@ -1,7 +1,10 @@
-//! `sowa`: runs a module compiled by `sowac` (or, with the `compiler` feature, a `.wasm`).
+//! `sowa`: runs a module compiled ahead of time (`sowa run`), describes one (`sowa inspect`)
+//! and, with the `compiler` feature (the default build; not the device build), compiles one
+//! (`sowa compile`, the same command as `sowac`) or runs a `.wasm` directly.
 //!
-//! Exit status: the program's `proc_exit` code (0 when `_start` returns); 134 when the program
-//! traps; 1 when the module cannot be loaded, linked or its arguments parsed.
+//! Exit status of `run`: the program's `proc_exit` code (0 when `_start` returns); 134 when the
+//! program traps; 1 when the module cannot be loaded, linked or its arguments parsed. The other
+//! commands: 0, or 1 with a message.
 //!
 //! The process starts at the C `main` below rather than through Rust's `main` wrapper: that
 //! wrapper's start-up installs a stack-overflow handler for the main thread, and finds the
@@ -11,6 +14,8 @@
 //! stdout, exit status 101 on a panic) is done here.
 
 #![no_main]
+
+mod inspect;
 
 use clap::{Parser, Subcommand};
 use sowa_runtime::{Linker, Module, Store, Trap, Val, ValType};
@@ -26,7 +31,12 @@ const TRAP_STATUS: u8 = 134;
 #[command(
     name = "sowa",
     version,
-    about = "Run WebAssembly compiled ahead of time by sowac"
+    about = "Run WebAssembly compiled ahead of time",
+    after_help = "\
+Examples:
+  sowa compile app.wasm -o app.so     compile once (the build machine)
+  sowa run app.so arg1 arg2           run it (the device: only this runner and the .so)
+  sowa inspect app.so                 what the .so holds and needs"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -37,9 +47,23 @@ struct Cli {
 enum Command {
     /// Run a module: its `_start` (WASI command), or the function given with --invoke.
     Run(RunArgs),
+    /// Compile a `.wasm` (or `.wat`) into a `.so` (the same command as `sowac`).
+    #[cfg(feature = "compiler")]
+    #[command(after_help = sowa_compiler::cli::EXAMPLES.replace("sowac", "sowa compile"))]
+    Compile(sowa_compiler::cli::CompileArgs),
+    /// Show what a `.so` (or a `.wasm`) holds: target, compiler, imports, exports, memories,
+    /// the largest functions, the sizes of its parts.
+    Inspect(inspect::InspectArgs),
 }
 
 #[derive(Parser)]
+#[command(after_help = "\
+Examples:
+  sowa run app.so input.txt                      run a WASI program with arguments
+  sowa run --dir data --env LANG=C app.so        give it the directory ./data and a variable
+  sowa run --dir /srv/www::/www app.so           host directory /srv/www, seen as /www
+  sowa run --timeout 5s --max-memory 64MiB app.so   stop it after 5 s; cap its memory
+  sowa run --invoke add math.so 2 3              call an exported function, print its result")]
 struct RunArgs {
     /// Set an environment variable for the program (repeatable).
     #[arg(long = "env", value_name = "NAME=VALUE")]
@@ -350,6 +374,12 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
         phases.mark("args");
         let r = match cli.command {
             Command::Run(a) => run(a, &mut phases),
+            #[cfg(feature = "compiler")]
+            Command::Compile(a) => sowa_compiler::cli::run(&a).map(|()| 0),
+            Command::Inspect(a) => inspect::run(&a).map(|text| {
+                print!("{text}");
+                0
+            }),
         };
         // Dropping the instance, store and module was part of `run`'s return.
         phases.mark("teardown");
