@@ -14,6 +14,8 @@
 //! Files: this one (errors, modules, epochs, stores), [`trap`], [`linker`] (host functions,
 //! values), [`instance`] (instantiation, calls), [`wasi`].
 
+#![warn(missing_docs)]
+
 pub mod instance;
 pub mod linker;
 pub mod trap;

@@ -47,7 +47,7 @@ impl Proposals {
         multi_memory: false,
     };
 
-    /// The names of the enabled proposals, as `sowac --wasm` and Wasmtime's `-W` spell them.
+    /// The names of the enabled proposals, as Wasmtime's `-W` spells them.
     pub fn names(self) -> Vec<&'static str> {
         [
             (self.extended_const, "extended-const"),

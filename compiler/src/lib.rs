@@ -5,6 +5,8 @@
 //! stubs ([`trampolines`]) and writes the ELF file ([`elf`]). The artifact's vocabulary comes from
 //! `sowa-targets`.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod codegen;
 pub mod elf;

@@ -19,7 +19,7 @@ pub enum LoadError {
     #[error("not a sowa module: {0}")]
     NotSowa(String),
     /// A sowa module for another architecture.
-    #[error("module was compiled for {found}, but this machine is {host}: recompile with `sowac --target {host}`")]
+    #[error("module was compiled for {found}, but this machine is {host}: recompile with `sowa compile --target {host}`")]
     WrongTarget {
         /// Target in the file.
         found: String,

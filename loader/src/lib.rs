@@ -2,10 +2,12 @@
 //!
 //! [`Artifact::open`] maps the file read-only, parses it with goblin, finds the manifest through the
 //! dynamic symbol table, checks magic, format version, target and the checksum of the header and
-//! core, decodes the core and checks its indices ([`check`]), and maps the text read+execute
+//! core, decodes the core and checks its indices (`check`), and maps the text read+execute
 //! straight from the file, so code pages are shared between processes and nothing is rewritten.
 //! The manifest's tables stay where they are in the mapping: nothing done here grows with the
 //! size of the module's code (see `sowa_targets::artifact`).
+
+#![warn(missing_docs)]
 
 mod check;
 mod elf;

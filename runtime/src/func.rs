@@ -282,6 +282,35 @@ impl Func {
     }
 
     /// Calls the function with `args`; returns its results or the trap that stopped it.
+    ///
+    /// A trap says what happened ([`Trap::kind`] for a wasm trap, [`Trap::exit_code`] for a
+    /// WASI exit) and where: the wasm function and the byte offset in the `.wasm`. The
+    /// instance stays usable after a trap.
+    ///
+    /// ```
+    /// use sowa_runtime::{Linker, Module, Store, TrapKind, Val};
+    /// # fn compile(wat: &str) -> Vec<u8> {
+    /// #     sowa_compiler::compile(&wat::parse_str(wat).unwrap(), &Default::default()).unwrap()
+    /// # }
+    /// let module = Module::from_bytes(&compile(r#"
+    ///     (module (func $div (export "div") (param i32 i32) (result i32)
+    ///       (i32.div_s (local.get 0) (local.get 1))))
+    /// "#))?;
+    /// let store = Store::default();
+    /// let instance = Linker::new().instantiate(&store, &module)?;
+    /// let div = instance.get_func("div").unwrap();
+    /// let trap = div.call(&[Val::I32(1), Val::I32(0)]).unwrap_err();
+    /// assert_eq!(trap.kind(), Some(TrapKind::IntegerDivideByZero));
+    /// assert_eq!(trap.func.as_deref(), Some("div"));
+    /// assert!(trap.wasm_offset.is_some());
+    /// assert_eq!(
+    ///     trap.to_string(),
+    ///     format!("wasm trap: integer divide by zero in function 'div' at wasm offset {:#x}",
+    ///             trap.wasm_offset.unwrap())
+    /// );
+    /// assert_eq!(div.call(&[Val::I32(7), Val::I32(2)])?, [Val::I32(3)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
         if args.len() != self.ty.params.len()
             || args.iter().zip(&self.ty.params).any(|(a, t)| a.ty() != *t)

@@ -64,6 +64,45 @@ impl Linker {
     }
 
     /// Defines `module`.`name` as a host function of type `ty`, usable from every store.
+    ///
+    /// The function gets the calling instance's memory through its [`Caller`], fills its
+    /// results, and may fail with a [`Trap`], which stops the guest and is returned by the call
+    /// into wasm that led to it.
+    ///
+    /// ```
+    /// use sowa_runtime::{FuncType, Linker, Module, Store, Trap, TrapReason, Val, ValType};
+    /// use std::{cell::RefCell, rc::Rc};
+    /// # fn compile(wat: &str) -> Vec<u8> {
+    /// #     sowa_compiler::compile(&wat::parse_str(wat).unwrap(), &Default::default()).unwrap()
+    /// # }
+    /// let module = Module::from_bytes(&compile(r#"
+    ///     (module
+    ///       (import "env" "log" (func $log (param i32 i32)))
+    ///       (memory (export "memory") 1)
+    ///       (data (i32.const 8) "ready")
+    ///       (func (export "main") (call $log (i32.const 8) (i32.const 5)))
+    ///       (func (export "bad") (call $log (i32.const 65530) (i32.const 100))))
+    /// "#))?;
+    /// let lines = Rc::new(RefCell::new(Vec::new()));
+    /// let mut linker = Linker::new();
+    /// let ty = FuncType { params: vec![ValType::I32, ValType::I32], results: vec![] };
+    /// let log = lines.clone();
+    /// linker.func_new("env", "log", ty, move |caller, args, _results| {
+    ///     let (ptr, len) = (args[0].i32().unwrap() as u32 as usize, args[1].i32().unwrap() as u32 as usize);
+    ///     let memory = caller.memory().ok_or_else(|| Trap::host("log: no memory"))?;
+    ///     // Guest pointers are checked: a bad one fails the call, never the host.
+    ///     let bytes = memory.get(ptr..ptr + len).ok_or_else(|| Trap::host("log: out of bounds"))?;
+    ///     log.borrow_mut().push(String::from_utf8_lossy(bytes).into_owned());
+    ///     Ok(())
+    /// });
+    /// let store = Store::default();
+    /// let instance = linker.instantiate(&store, &module)?;
+    /// instance.get_func("main").unwrap().call(&[])?;
+    /// assert_eq!(*lines.borrow(), ["ready"]);
+    /// let trap = instance.get_func("bad").unwrap().call(&[]).unwrap_err();
+    /// assert_eq!(trap.reason, TrapReason::Host("log: out of bounds".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn func_new(
         &mut self,
         module: &str,

@@ -33,7 +33,26 @@ pub(crate) struct ModuleInner {
 }
 
 impl Module {
-    /// Loads the artifact at `path`.
+    /// Loads the artifact at `path`: maps it (its code is shared with every other process
+    /// that maps the same file) and checks it. A file for another architecture, a damaged
+    /// one, or one this runtime's format version cannot read is refused with an error that
+    /// says so and what to do.
+    ///
+    /// ```
+    /// use sowa_runtime::Module;
+    /// let wasm = wat::parse_str(r#"(module (func (export "f")))"#)?;
+    /// let so = sowa_compiler::compile(&wasm, &Default::default())?;
+    /// let path = std::env::temp_dir().join(format!("sowa-doc-{}.so", std::process::id()));
+    /// std::fs::write(&path, &so)?;
+    /// let module = Module::from_file(&path)?;
+    /// assert!(module.exports().any(|(name, _)| name == "f"));
+    /// // Damage is found at load, not when the code runs.
+    /// std::fs::write(&path, &so[..so.len() / 2])?;
+    /// let err = Module::from_file(&path).err().unwrap();
+    /// assert!(err.to_string().contains("truncated"), "{err}");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Module, LoadError> {
         Ok(Self::new(Artifact::open(path.as_ref(), None)?))
     }
@@ -43,7 +62,20 @@ impl Module {
         Ok(Self::new(Artifact::from_bytes(bytes, None)?))
     }
 
-    /// Loads the `.so` at `path` only if all of it is signed by `key` (`sowac --sign`).
+    /// Loads the `.so` at `path` only if all of it is signed by `key` (`sowa compile --sign`).
+    ///
+    /// ```
+    /// use sowa_runtime::{Module, PublicKey};
+    /// use sowa_targets::artifact::signature::SecretKey;
+    /// let wasm = wat::parse_str("(module)")?;
+    /// let secret = SecretKey::from_seed([9; 32]); // `sowa compile --generate-key` makes one
+    /// let signed = secret.sign(&sowa_compiler::compile(&wasm, &Default::default())?);
+    /// let public = PublicKey::from_text(&secret.public().to_text())?;
+    /// assert!(Module::from_bytes_verified(&signed, &public).is_ok());
+    /// let other = SecretKey::from_seed([1; 32]).public();
+    /// assert!(Module::from_bytes_verified(&signed, &other).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_file_verified(
         path: impl AsRef<Path>,
         key: &PublicKey,

@@ -16,6 +16,33 @@ use std::mem::MaybeUninit;
 use std::rc::Rc;
 
 /// Resource limits of a store.
+///
+/// Past the memory limit, `memory.grow` returns -1 (and instantiating a module whose memory
+/// starts larger fails); past the stack limit, a call traps with
+/// [`TrapKind::StackOverflow`](crate::TrapKind::StackOverflow). Neither harms the host.
+///
+/// ```
+/// use sowa_runtime::{Linker, Module, Store, StoreLimits, TrapKind, Val};
+/// # fn compile(wat: &str) -> Vec<u8> {
+/// #     sowa_compiler::compile(&wat::parse_str(wat).unwrap(), &Default::default()).unwrap()
+/// # }
+/// let module = Module::from_bytes(&compile(r#"
+///     (module
+///       (memory 1)
+///       (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+///       (func $deep (export "deep") (param i32) (result i32)
+///         (i32.add (i32.const 1) (call $deep (local.get 0)))))
+/// "#))?;
+/// let limits = StoreLimits { max_memory_pages: 16, max_wasm_stack: 64 * 1024 };
+/// let store = Store::new(limits);
+/// let instance = Linker::new().instantiate(&store, &module)?;
+/// let grow = instance.get_func("grow").unwrap();
+/// assert_eq!(grow.call(&[Val::I32(15)])?, [Val::I32(1)]); // 1 page became 16
+/// assert_eq!(grow.call(&[Val::I32(1)])?, [Val::I32(-1)]); // the 17th is refused
+/// let trap = instance.get_func("deep").unwrap().call(&[Val::I32(0)]).unwrap_err();
+/// assert_eq!(trap.kind(), Some(TrapKind::StackOverflow));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct StoreLimits {
     /// Bytes of native stack wasm code may use per call from the host.
@@ -213,6 +240,36 @@ impl Store {
     /// current value (0: at once, the next call traps). A call running when the deadline
     /// passes is stopped at the next tick of the epoch that finds it in wasm code, or when a
     /// host function it called returns. `u64::MAX` means never.
+    ///
+    /// Compiled code carries no checks: a tick past the deadline signals the thread running
+    /// the store's wasm. A timer thread ticks; the call returns
+    /// [`TrapKind::Interrupted`](crate::TrapKind::Interrupted).
+    ///
+    /// ```
+    /// use sowa_runtime::{Epoch, Linker, Module, Store, StoreLimits, TrapKind};
+    /// use std::time::{Duration, Instant};
+    /// # fn compile(wat: &str) -> Vec<u8> {
+    /// #     sowa_compiler::compile(&wat::parse_str(wat).unwrap(), &Default::default()).unwrap()
+    /// # }
+    /// let module = Module::from_bytes(&compile(
+    ///     r#"(module (func $spin (export "spin") (loop $l (br $l))))"#,
+    /// ))?;
+    /// let epoch = Epoch::new();
+    /// let ticker = epoch.clone();
+    /// std::thread::spawn(move || loop {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    ///     ticker.increment();
+    /// });
+    /// let store = Store::with_epoch(StoreLimits::default(), epoch);
+    /// let instance = Linker::new().instantiate(&store, &module)?;
+    /// store.set_epoch_deadline(50); // about 50 ms from now
+    /// let started = Instant::now();
+    /// let trap = instance.get_func("spin").unwrap().call(&[]).unwrap_err();
+    /// assert_eq!(trap.kind(), Some(TrapKind::Interrupted));
+    /// assert_eq!(trap.func.as_deref(), Some("spin"));
+    /// assert!(started.elapsed() >= Duration::from_millis(40));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_epoch_deadline(&self, ticks: u64) {
         self.inner.watch.set_deadline(ticks);
     }

@@ -5,6 +5,8 @@
 //! trap kinds ([`trapcode`]), the runtime functions compiled code may call ([`builtins`]), and what
 //! differs per CPU architecture ([`arch`]).
 
+#![warn(missing_docs)]
+
 pub mod arch;
 pub mod artifact;
 pub mod builtins;

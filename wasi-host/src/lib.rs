@@ -5,6 +5,52 @@
 //! any listening sockets. [`add_to_linker`] defines all 46 `wasi_snapshot_preview1` functions
 //! over it. Guest pointers are checked against linear memory ([`guest`]): a bad pointer is
 //! `EFAULT`, never a host fault. Paths never leave the preopened directories ([`sandbox`]).
+//!
+//! # Running a WASI command from Rust
+//!
+//! What `sowa run --dir data --env NAME=VALUE app.so ARGS` does: a context with the program's
+//! arguments, environment and directories, its functions in a linker, then `_start`. The
+//! program's `proc_exit` comes back as a trap with [`exit_code`](sowa_runtime::Trap::exit_code).
+//!
+//! ```
+//! use sowa_runtime::{Linker, Module, Store};
+//! use sowa_wasi::WasiCtx;
+//! use std::{cell::RefCell, rc::Rc};
+//! # fn compile(wat: &str) -> Vec<u8> {
+//! #     sowa_compiler::compile(&wat::parse_str(wat).unwrap(), &Default::default()).unwrap()
+//! # }
+//! // A program that creates `out.txt` in its directory (fd 3, the first preopen) and exits
+//! // with status 7.
+//! let module = Module::from_bytes(&compile(r#"
+//!     (module
+//!       (import "wasi_snapshot_preview1" "path_open"
+//!         (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+//!       (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+//!       (memory (export "memory") 1)
+//!       (data (i32.const 0) "out.txt")
+//!       (func (export "_start")
+//!         ;; dirfd 3, path "out.txt", O_CREAT, rights to write, result fd at 64
+//!         (drop (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 7)
+//!                           (i32.const 1) (i64.const 64) (i64.const 0) (i32.const 0)
+//!                           (i32.const 64)))
+//!         (call $exit (i32.const 7))))
+//! "#))?;
+//! let dir = std::env::temp_dir().join(format!("sowa-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let mut wasi = WasiCtx::new(vec!["app".into(), "--verbose".into()], vec!["LANG=C".into()]);
+//! wasi.preopen_dir(&dir, "/data")?;
+//! let mut linker = Linker::new();
+//! sowa_wasi::add_to_linker(&mut linker, Rc::new(RefCell::new(wasi)));
+//! let store = Store::default();
+//! let instance = linker.instantiate(&store, &module)?;
+//! let trap = instance.get_func("_start").unwrap().call(&[]).unwrap_err();
+//! assert_eq!(trap.exit_code(), Some(7));
+//! assert!(dir.join("out.txt").exists());
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod abi;
 #[cfg(feature = "compiler")]

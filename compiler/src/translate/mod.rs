@@ -2,8 +2,8 @@
 //!
 //! The translator keeps the wasm operand stack as a stack of SSA values and the control stack as
 //! [`Frame`]s whose exits are Cranelift blocks with parameters. The operators are split the way the
-//! spec groups them: [`control`], [`numeric`], [`memory`], [`calls`] (calls, tables, references),
-//! [`variables`] (locals and globals) and [`simd`] (the `v128` operators).
+//! spec groups them: `control`, `numeric`, `memory`, `calls` (calls, tables, references),
+//! `variables` (locals and globals) and `simd` (the `v128` operators).
 
 mod calls;
 mod control;

@@ -1,7 +1,7 @@
 //! The 46 functions of `wasi_snapshot_preview1`, grouped as the specification groups them:
-//! arguments and environment ([`args_env`]), clocks and randomness ([`clock_random`]),
-//! descriptors ([`fd`], [`fdstat`], [`dir`]), paths ([`path`]), polling ([`poll`]), sockets
-//! ([`sock`]) and the process ([`proc`]).
+//! arguments and environment (`args_env`), clocks and randomness (`clock_random`),
+//! descriptors (`fd`, `fdstat`, `dir`), paths (`path`), polling (`poll`), sockets
+//! (`sock`) and the process (`proc`).
 
 mod args_env;
 mod clock_random;

@@ -88,14 +88,14 @@ struct RunArgs {
     /// (exit status 134) at its next function call or loop iteration.
     #[arg(long, value_name = "DURATION", value_parser = sowa_wasi::size::parse_duration)]
     timeout: Option<std::time::Duration>,
-    /// Run the module only if all of it is signed by this public key (`sowac --sign`; a
+    /// Run the module only if all of it is signed by this public key (`sowa compile --sign`; a
     /// `.wasm` is refused: only a signed `.so` can be verified).
     #[arg(long, value_name = "PUBLIC_KEY")]
     verify: Option<PathBuf>,
     /// Call this exported function with the arguments instead of running `_start`.
     #[arg(long)]
     invoke: Option<String>,
-    /// The module: a `.so` from sowac (or a `.wasm` when built with the compiler).
+    /// The module: a `.so` from `sowa compile` (or a `.wasm` when built with the compiler).
     file: PathBuf,
     /// Arguments for the program (or the invoked function).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -114,7 +114,7 @@ fn load(path: &PathBuf, key: Option<&sowa_runtime::PublicKey>) -> Result<Module,
     };
     if head == b"\0asm" && key.is_some() {
         return Err(format!(
-            "{}: --verify checks signed .so files; compile it with `sowac --sign KEY` first",
+            "{}: --verify checks signed .so files; compile it with `sowa compile --sign KEY` first",
             path.display()
         ));
     }
@@ -127,7 +127,7 @@ fn load(path: &PathBuf, key: Option<&sowa_runtime::PublicKey>) -> Result<Module,
         #[cfg(not(feature = "compiler"))]
         return Err(format!(
             "{}: this is a .wasm file and this runner was built without the compiler; \
-             compile it with `sowac` first",
+             compile it with `sowa compile` (or `sowac`) where the compiler is installed",
             path.display()
         ));
     }
