@@ -248,3 +248,17 @@ fn every_command_has_examples_in_its_help() {
         assert!(text.contains("Examples:\n  sowa "), "{args:?}:\n{text}");
     }
 }
+
+#[test]
+fn running_a_module_with_other_imports_says_what_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile_wat(dir.path(), "m", MODULE);
+    let o = sowa(&["run", so.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("`env`.`log`"), "{err}");
+    assert!(
+        err.contains("sowa run provides wasi_snapshot_preview1 only"),
+        "{err}"
+    );
+}

@@ -286,6 +286,12 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
         Err(e @ sowa_runtime::InstantiateError::Resource(_)) if args.max_memory.is_some() => {
             return Err(format!("{e} (raise --max-memory)"))
         }
+        Err(e @ sowa_runtime::InstantiateError::Link(_)) => {
+            return Err(format!(
+                "{e} (sowa run provides wasi_snapshot_preview1 only: a module importing \
+                 anything else needs a host program that defines it, through the Rust or C API)"
+            ))
+        }
         Err(e) => return Err(e.to_string()),
     };
     phases.mark("instantiate");
