@@ -2,11 +2,11 @@
 //! (checksum, manifest indices) but for any target sowa compiles for, with nothing mapped
 //! executable, so that a build machine can inspect what it cross-compiled for a device.
 
-use crate::{check, elf, LoadError};
+use crate::{check, LoadError};
 use serde::Serialize;
 use sowa_targets::artifact::signature;
 use sowa_targets::artifact::summary::ModuleSummary;
-use sowa_targets::artifact::{CompiledBy, ModuleInfo, TableId, Tables, FORMAT_VERSION};
+use sowa_targets::artifact::{CompiledBy, TableId, FORMAT_VERSION};
 use sowa_targets::Arch;
 
 /// One part of the ELF file and its size.
@@ -48,17 +48,7 @@ pub struct Report {
 
 /// Reads and checks the artifact `file` (the bytes of a `.so`) and describes it.
 pub fn inspect(file: &[u8]) -> Result<Report, LoadError> {
-    let layout = elf::parse(file, None)?;
-    let core = layout.core_bytes(file);
-    if !layout.header.verify(core) {
-        return Err(LoadError::Corrupt(
-            "manifest checksum mismatch (the file is damaged or was modified)".into(),
-        ));
-    }
-    let info = ModuleInfo::decode(core).map_err(|e| LoadError::Format(e.to_string()))?;
-    let tables = Tables::new(&file[layout.manifest_range.clone()], &layout.header.tables)
-        .map_err(|e| LoadError::Corrupt(e.to_string()))?;
-    check::manifest(&info, &tables, &layout.header)?;
+    let (layout, info, tables) = crate::read_manifest(file, None)?;
     let cannot_run_here = match Arch::host() {
         None => Some(LoadError::UnsupportedHost.to_string()),
         Some(host) if host != layout.arch => Some(format!(

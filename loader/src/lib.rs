@@ -24,6 +24,27 @@ use std::fs::File;
 use std::path::Path;
 pub use text::MappedText;
 
+/// Finds the manifest of the artifact `file` (for `host`'s target only, when given), checks
+/// its checksum, decodes its core and checks the core's and the tables' indices: what both a
+/// load and an inspection need before they believe anything in the file.
+fn read_manifest(
+    file: &[u8],
+    host: Option<Arch>,
+) -> Result<(elf::Layout, ModuleInfo, Tables<'_>), LoadError> {
+    let layout = elf::parse(file, host)?;
+    let core = layout.core_bytes(file);
+    if !layout.header.verify(core) {
+        return Err(LoadError::Corrupt(
+            "manifest checksum mismatch (the file is damaged or was modified)".into(),
+        ));
+    }
+    let info = ModuleInfo::decode(core).map_err(|e| LoadError::Format(e.to_string()))?;
+    let tables = Tables::new(&file[layout.manifest_range.clone()], &layout.header.tables)
+        .map_err(|e| LoadError::Corrupt(e.to_string()))?;
+    check::manifest(&info, &tables, &layout.header)?;
+    Ok((layout, info, tables))
+}
+
 /// A checked, mapped artifact.
 pub struct Artifact {
     /// The open file, for mapping the memory image from it.
@@ -66,17 +87,7 @@ impl Artifact {
             key.verify(&map)?;
         }
         let host = Arch::host().ok_or(LoadError::UnsupportedHost)?;
-        let layout = elf::parse(&map, Some(host))?;
-        let core = layout.core_bytes(&map);
-        if !layout.header.verify(core) {
-            return Err(LoadError::Corrupt(
-                "manifest checksum mismatch (the file is damaged or was modified)".into(),
-            ));
-        }
-        let info = ModuleInfo::decode(core).map_err(|e| LoadError::Format(e.to_string()))?;
-        let tables = Tables::new(&map[layout.manifest_range.clone()], &layout.header.tables)
-            .map_err(|e| LoadError::Corrupt(e.to_string()))?;
-        check::manifest(&info, &tables, &layout.header)?;
+        let (layout, info, _) = read_manifest(&map, Some(host))?;
         check::cpu_features(&info)?;
         let text = MappedText::map(file, layout.text_offset, layout.header.text_len as usize)?;
         Ok(Artifact {
