@@ -3,12 +3,33 @@
 //! `target/bench/report.svg`. Needs clang and gcc for the native columns. `--startup` measures
 //! only cold starts, their breakdown and real programs' starts (`target/bench/startup.md`).
 
+use clap::Parser;
 use sowa_testsuite::bench;
 use std::process::ExitCode;
 
+/// Measure sowa against native code and Wasmtime on the same workloads, in one run.
+#[derive(Parser)]
+#[command(
+    name = "bench",
+    after_help = "\
+Examples:
+  bench                   the full report (about ten minutes on two cores)
+  bench --quick           fewer workloads and repetitions, for a first look
+  bench --startup         cold starts only, with their breakdown and real programs' starts"
+)]
+struct Cli {
+    /// Fewer workloads and repetitions.
+    #[arg(long)]
+    quick: bool,
+    /// Measure only cold starts (writes target/bench/startup.md).
+    #[arg(long)]
+    startup: bool,
+}
+
 fn main() -> ExitCode {
-    let quick = std::env::args().any(|a| a == "--quick");
-    if std::env::args().any(|a| a == "--startup") {
+    let cli = Cli::parse();
+    let quick = cli.quick;
+    if cli.startup {
         return startup_only(quick);
     }
     let results = match bench::run(quick, &mut |what| eprintln!("measuring {what} ...")) {

@@ -3,54 +3,55 @@
 //! `sowa_testsuite::fuzz`). Without `--seed` a fresh seed is chosen and printed. Exits 1 when a
 //! case failed; its input and a command to rerun it are in `target/fuzz/failures/`.
 
+use clap::Parser;
 use sowa_testsuite::fuzz::{self, Budget, Mode};
 use std::process::ExitCode;
 use std::time::Duration;
 
-fn value<T: std::str::FromStr>(args: &[String], flag: &str) -> Result<Option<T>, String> {
-    match args.iter().position(|a| a == flag) {
-        None => Ok(None),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .map(Some)
-            .ok_or_else(|| format!("{flag} needs a number")),
-    }
+/// Fuzz sowa: against Wasmtime on generated modules, and with mutated inputs into the compiler
+/// and the loader.
+#[derive(Parser)]
+#[command(
+    name = "fuzz",
+    after_help = "\
+Examples:
+  fuzz --mode smith --seconds 600        ten minutes of differential fuzzing, a fresh seed
+  fuzz --mode so --seconds 60 --seed 1   mutated .so files into the loader, repeatably
+  fuzz --mode wasm --count 1000          a thousand mutated modules into the compiler"
+)]
+struct Cli {
+    /// `smith`: generated modules, sowa against Wasmtime; `wasm`: mutated modules into the
+    /// compiler; `so`: mutated `.so` files into the loader.
+    #[arg(long, default_value = "smith", value_parser = ["smith", "wasm", "so"])]
+    mode: String,
+    /// Stop after this many seconds.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// Seed of the case generator (default: from the clock, printed so a run can be
+    /// repeated).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Stop after this many cases.
+    #[arg(long)]
+    count: Option<u64>,
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let parsed = (|| -> Result<(Mode, Budget), String> {
-        let mode = match args.iter().position(|a| a == "--mode") {
-            None => Mode::Smith,
-            Some(i) => match args.get(i + 1).map(String::as_str) {
-                Some("smith") => Mode::Smith,
-                Some("wasm") => Mode::Wasm,
-                Some("so") => Mode::So,
-                _ => return Err("--mode takes smith, wasm or so".into()),
-            },
-        };
-        let seed = value::<u64>(&args, "--seed")?.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-        });
-        let seconds = value::<u64>(&args, "--seconds")?.unwrap_or(60);
-        Ok((
-            mode,
-            Budget {
-                seed,
-                count: value(&args, "--count")?,
-                time: Duration::from_secs(seconds),
-            },
-        ))
-    })();
-    let (mode, budget) = match parsed {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}\nusage: fuzz [--mode smith|wasm|so] [--seconds N] [--seed S] [--count N]");
-            return ExitCode::FAILURE;
-        }
+    let cli = Cli::parse();
+    let mode = match cli.mode.as_str() {
+        "wasm" => Mode::Wasm,
+        "so" => Mode::So,
+        _ => Mode::Smith,
+    };
+    let seed = cli.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    let budget = Budget {
+        seed,
+        count: cli.count,
+        time: Duration::from_secs(cli.seconds),
     };
     eprintln!("fuzz --mode {} --seed {}", mode.name(), budget.seed);
     let started = std::time::Instant::now();

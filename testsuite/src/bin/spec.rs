@@ -5,21 +5,40 @@
 //! per script, then one totals line per selector: `wasm-v2: N passed, N failed, N skipped`.
 //! Exits with status 1 if anything failed.
 
+use clap::Parser;
 use sowa_testsuite::spec;
 use std::process::ExitCode;
 
+/// Run the official WebAssembly spec scripts through sowa (compiler, .so, loader, runtime).
+#[derive(Parser)]
+#[command(
+    name = "spec",
+    after_help = "\
+Examples:
+  spec wasm-v2                          every script of WebAssembly 2.0
+  spec proposals/tail-call wasm-v2/i32.wast   a proposal's set and one script
+  spec --verbose proposals/simd         with each failed or skipped directive"
+)]
+struct Cli {
+    /// Print every failed and skipped directive.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Scripts run at once (default: one per core; 1 runs them on this thread).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Sets (`wasm-v2`, `proposals/simd`) or single scripts (`wasm-v2/i32.wast`); default
+    /// `wasm-v2`.
+    #[arg(value_name = "SELECTOR")]
+    selectors: Vec<String>,
+}
+
 fn main() -> ExitCode {
-    let mut verbose = false;
-    let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut selectors = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--verbose" | "-v" => verbose = true,
-            "--threads" => threads = args.next().and_then(|n| n.parse().ok()).unwrap_or(threads),
-            _ => selectors.push(a),
-        }
-    }
+    let cli = Cli::parse();
+    let verbose = cli.verbose;
+    let threads = cli
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut selectors = cli.selectors;
     if selectors.is_empty() {
         selectors.push("wasm-v2".into());
     }
