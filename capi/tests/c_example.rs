@@ -1,7 +1,8 @@
 //! Builds the C example (`examples/host.c`) against `libsowa.a` and `include/sowa.h` with a C
 //! compiler, runs it on modules compiled for the target under test, and checks what it prints.
 //!
-//! By default: this machine, `cc`, and the `libsowa.a` beside this test. For another target
+//! By default: this machine, `cc`, and a `libsowa.a` built here and now (see [`library`]). For
+//! another target
 //! (CI does aarch64 under qemu): `SOWA_TEST_TARGET` (compile for it), `SOWA_TEST_CC` (a C
 //! compiler for it, e.g. `aarch64-linux-gnu-gcc -static`), `SOWA_TEST_CAPI_LIB` (its
 //! `libsowa.a`) and `SOWA_TEST_RUNNER` (the emulator command).
@@ -20,13 +21,30 @@ fn target() -> sowa_targets::Arch {
     )
 }
 
-/// `libsowa.a` of this build: beside the test binary's `deps/` directory.
+/// `libsowa.a` as users build it (`cargo build --release -p sowa-c`: no compiler in it), from
+/// the sources under test. `cargo test` builds only the Rust form of the library, and a
+/// `libsowa.a` left in `target/release` may be older than the sources, so it is built here, in
+/// a target directory of its own (the one `cargo test` holds stays locked while tests run);
+/// when nothing changed, that is a second's check.
 fn library() -> PathBuf {
     if let Some(l) = env("SOWA_TEST_CAPI_LIB") {
         return l.into();
     }
     let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().join("libsowa.a")
+    let target = exe.ancestors().nth(3).unwrap().join("capi-test");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo)
+        .args(["build", "--release", "-p", "sowa-c", "--target-dir"])
+        .arg(&target)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "building libsowa.a: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    target.join("release/libsowa.a")
 }
 
 fn compile(dir: &Path, name: &str, wasm: &[u8]) -> PathBuf {
