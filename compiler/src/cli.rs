@@ -1,7 +1,7 @@
 //! The compile command, shared by `sowac` and `sowa compile`: its options, key generation,
 //! the progress line, and writing the artifact so that readers never see half of one.
 
-use crate::{compile, OptLevel, Options};
+use crate::{compile, OptLevel, Options, Proposals};
 use sowa_targets::artifact::signature::SecretKey;
 use sowa_targets::Arch;
 use std::io::IsTerminal;
@@ -15,6 +15,7 @@ Examples:
   sowac app.wasm -o app.so                      compile for this machine
   sowac app.wasm -o app.so --target aarch64     cross-compile for an aarch64 device
   sowac app.wat -o app.so -O size               the text format; smaller code
+  sowac app.wasm -o app.so --wasm wide-arithmetic   turn on a proposal Wasmtime leaves off
   sowac --generate-key release.key              make a signing key pair
   sowac app.wasm -o app.so --sign release.key   sign: `sowa run --verify release.key.pub app.so`";
 
@@ -45,6 +46,11 @@ pub struct CompileArgs {
     /// Threads to compile with, e.g. `-j 2` (default 0: one per core).
     #[arg(short = 'j', long, default_value_t = 0)]
     pub jobs: usize,
+    /// Turn proposals on or off, as Wasmtime's `-W`: `--wasm wide-arithmetic`,
+    /// `--wasm tail-call=n`, `--wasm all` (comma-separated or repeated; default: those Wasmtime
+    /// enables: extended-const, tail-call, multi-memory).
+    #[arg(short = 'W', long = "wasm", value_name = "PROPOSAL[=y|n],...")]
+    pub wasm: Vec<String>,
 }
 
 /// Runs the compile command; the error says what went wrong and what to do about it.
@@ -74,6 +80,10 @@ pub fn run(args: &CompileArgs) -> Result<(), String> {
             args.opt
         )
     })?;
+    let mut proposals = Proposals::DEFAULT;
+    for spec in &args.wasm {
+        proposals = proposals.with(spec)?;
+    }
     let bytes =
         std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
     // A `.wat` file is assembled first; anything else is read as a binary module (so a damaged
@@ -95,8 +105,8 @@ pub fn run(args: &CompileArgs) -> Result<(), String> {
             arch,
             opt,
             jobs: args.jobs,
+            proposals,
             progress: interactive.then_some(report_progress as fn(usize, usize)),
-            ..Default::default()
         },
     );
     if interactive {

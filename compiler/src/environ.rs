@@ -4,6 +4,7 @@
 //! ([`sowa_targets::artifact`]); bodies are validated and translated later, in parallel.
 
 use crate::error::{unsupported, Result};
+pub use crate::proposals::Proposals;
 use sowa_targets::artifact::{
     ConstExpr, ConstOp, DataSegment, ElemItems, ElementSegment, Export, ExternKind, GlobalDef,
     Import, ImportKind, Manifest, SegmentMode, TableDef,
@@ -13,61 +14,6 @@ use wasmparser::{
     FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources,
     WasmFeatures,
 };
-
-/// Post-2.0 proposals a module may use. All are on by default; the spec runner turns them off
-/// to check WebAssembly 2.0 exactly (some encodings that are malformed in 2.0 are valid with
-/// them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Proposals {
-    /// Extended constant expressions.
-    pub extended_const: bool,
-    /// `return_call` and `return_call_indirect`.
-    pub tail_call: bool,
-    /// More than one memory.
-    pub multi_memory: bool,
-}
-
-impl Default for Proposals {
-    fn default() -> Self {
-        Self::ALL
-    }
-}
-
-impl Proposals {
-    /// Every proposal sowa compiles.
-    pub const ALL: Proposals = Proposals {
-        extended_const: true,
-        tail_call: true,
-        multi_memory: true,
-    };
-    /// None: exactly WebAssembly 2.0.
-    pub const NONE: Proposals = Proposals {
-        extended_const: false,
-        tail_call: false,
-        multi_memory: false,
-    };
-
-    /// The names of the enabled proposals, as Wasmtime's `-W` spells them.
-    pub fn names(self) -> Vec<&'static str> {
-        [
-            (self.extended_const, "extended-const"),
-            (self.tail_call, "tail-call"),
-            (self.multi_memory, "multi-memory"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect()
-    }
-
-    /// The validator features: WebAssembly 2.0 (SIMD included) plus the enabled proposals.
-    pub fn features(self) -> WasmFeatures {
-        let mut f = WasmFeatures::WASM2;
-        f.set(WasmFeatures::EXTENDED_CONST, self.extended_const);
-        f.set(WasmFeatures::TAIL_CALL, self.tail_call);
-        f.set(WasmFeatures::MULTI_MEMORY, self.multi_memory);
-        f
-    }
-}
 
 /// A function body waiting to be validated and translated.
 pub struct PendingBody<'a> {
@@ -331,14 +277,15 @@ fn memory_type(m: &wasmparser::MemoryType, offset: u64) -> Result<MemoryType> {
     if m.memory64 {
         return Err(unsupported(offset, "64-bit memories (memory64)"));
     }
-    if m.page_size_log2.is_some() {
-        return Err(unsupported(offset, "custom page sizes"));
-    }
     Ok(MemoryType {
         min: m.initial,
         max: m.maximum,
         shared: m.shared,
         memory64: m.memory64,
+        // The validator allows 0 and 16 only.
+        page_size_log2: m
+            .page_size_log2
+            .map_or(sowa_targets::types::DEFAULT_PAGE_SIZE_LOG2, |l| l as u8),
     })
 }
 

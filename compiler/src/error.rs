@@ -53,7 +53,34 @@ impl From<wasmparser::BinaryReaderError> for CompileError {
     }
 }
 
+/// Whether the validator's `message` refuses a feature that was not turned on.
+fn is_missing_feature(message: &str) -> bool {
+    [
+        "proposal not enabled",
+        "support is not enabled",
+        "must be enabled",
+    ]
+    .iter()
+    .any(|p| message.contains(p))
+}
+
 impl CompileError {
+    /// Whether this is the validator's refusal of a feature that was not turned on.
+    pub fn is_missing_feature(&self) -> bool {
+        matches!(self, CompileError::Invalid { message, .. } if is_missing_feature(message))
+    }
+
+    /// The same error with `hint` after its message.
+    pub fn with_hint(mut self, hint: &str) -> Self {
+        if let CompileError::Invalid { message, .. } | CompileError::Unsupported { message, .. } =
+            &mut self
+        {
+            message.push_str(": ");
+            message.push_str(hint);
+        }
+        self
+    }
+
     /// The validator's refusal of a proposal that was not turned on, as what it is when every
     /// proposal sowa compiles was on: sowa's limit, not the module's fault.
     pub fn as_missing_proposal(self) -> Self {
@@ -62,24 +89,15 @@ impl CompileError {
                 offset,
                 func,
                 message,
-            } if [
-                "proposal not enabled",
-                "support is not enabled",
-                "must be enabled",
-            ]
-            .iter()
-            .any(|p| message.contains(p)) =>
-            {
-                CompileError::Unsupported {
-                    offset,
-                    func,
-                    message: format!(
-                        "{message}: the module uses a WebAssembly feature sowa does not compile \
-                         yet (it compiles WebAssembly 2.0 with SIMD, tail calls, extended \
-                         constants and multiple memories)"
-                    ),
-                }
-            }
+            } if is_missing_feature(&message) => CompileError::Unsupported {
+                offset,
+                func,
+                message: format!(
+                    "{message}: the module uses a WebAssembly feature sowa does not compile \
+                         yet (it compiles WebAssembly 2.0 with SIMD and {})",
+                    crate::Proposals::known().collect::<Vec<_>>().join(", ")
+                ),
+            },
             other => other,
         }
     }

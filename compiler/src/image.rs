@@ -20,7 +20,8 @@ pub fn build(manifest: &Manifest, data: &[&[u8]], page: u64) -> Option<(u64, Vec
         return None;
     }
     let mem = manifest.info.memories.first()?;
-    if mem.memory64 || mem.shared {
+    // Custom page sizes leave the image out: a memory of a few bytes gains nothing from it.
+    if mem.memory64 || mem.shared || mem.page_size() != WASM_PAGE_SIZE {
         return None;
     }
     let size = mem.min.checked_mul(WASM_PAGE_SIZE)?;
@@ -83,12 +84,7 @@ mod tests {
             .collect();
         let m = Manifest {
             info: ModuleInfo {
-                memories: vec![MemoryType {
-                    min: pages,
-                    max: None,
-                    shared: false,
-                    memory64: false,
-                }],
+                memories: vec![MemoryType::new(pages, None)],
                 ..Default::default()
             },
             data,

@@ -13,6 +13,7 @@ pub mod elf;
 pub mod environ;
 pub mod error;
 pub mod image;
+pub mod proposals;
 pub mod trampolines;
 pub mod translate;
 
@@ -50,7 +51,7 @@ impl Default for Options {
         Options {
             arch: Arch::host().unwrap_or(Arch::X86_64),
             opt: OptLevel::Speed,
-            proposals: Proposals::ALL,
+            proposals: Proposals::DEFAULT,
             jobs: 0,
             progress: None,
         }
@@ -65,13 +66,37 @@ pub fn wasm_hash(wasm: &[u8]) -> [u8; 32] {
 /// Compiles `wasm` (binary or, for convenience, text format is not accepted here) into the bytes
 /// of a sowa shared object.
 pub fn compile(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
-    compile_module(wasm, options).map_err(|e| {
-        if options.proposals == Proposals::ALL {
-            e.as_missing_proposal()
-        } else {
-            e
-        }
-    })
+    compile_module(wasm, options).map_err(|e| explain_missing_feature(e, wasm, options.proposals))
+}
+
+/// A refusal of a feature that was off, told as what to do: turn on the proposal sowa knows
+/// that makes the module valid, or, when every proposal was on, sowa does not compile it yet.
+/// (Only on this error path is the module validated again, once per proposal that was off.)
+fn explain_missing_feature(e: CompileError, wasm: &[u8], enabled: Proposals) -> CompileError {
+    if !e.is_missing_feature() {
+        return e;
+    }
+    if enabled == Proposals::ALL {
+        return e.as_missing_proposal();
+    }
+    let validates = |p: Proposals| {
+        wasmparser::Validator::new_with_features(p.features())
+            .validate_all(wasm)
+            .is_ok()
+    };
+    let off = Proposals::known().filter(|n| !enabled.contains(n));
+    let needed = off
+        .into_iter()
+        .find(|n| enabled.with(n).is_ok_and(validates));
+    match needed {
+        Some(name) => e.with_hint(&format!(
+            "the module uses {name}, which is off: compile it with `sowa compile --wasm {name}`"
+        )),
+        None if validates(Proposals::ALL) => e.with_hint(
+            "the module uses proposals that are off: compile it with `sowa compile --wasm all`",
+        ),
+        None => e.as_missing_proposal(),
+    }
 }
 
 fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {

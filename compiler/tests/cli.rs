@@ -258,3 +258,39 @@ fn generate_key_then_sign_writes_a_verifiable_file() {
     // The signed file is still a shared object the tools read.
     goblin::elf::Elf::parse(&bytes).expect("ELF tools read a signed .so");
 }
+
+#[test]
+fn wasm_turns_proposals_on_and_off_and_errors_name_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = dir.path().join("wide.wat");
+    std::fs::write(
+        &wide,
+        r#"(module (func (export "m") (param i64 i64) (result i64 i64)
+             (i64.mul_wide_s (local.get 0) (local.get 1))))"#,
+    )
+    .unwrap();
+    let out = dir.path().join("wide.so");
+    let sowac = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sowac"))
+            .arg(&wide)
+            .arg("-o")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Off by default, as in Wasmtime: the error says which flag turns it on.
+    let o = sowac(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("sowa compile --wasm wide-arithmetic"), "{err}");
+    assert!(sowac(&["--wasm", "wide-arithmetic"]).status.success());
+    assert!(sowac(&["-W", "all"]).status.success());
+    // Later settings win; unknown names are refused with the list.
+    let o = sowac(&["--wasm", "wide-arithmetic", "--wasm", "wide-arithmetic=n"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = sowac(&["--wasm", "gc"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unknown proposal 'gc'"), "{err}");
+    assert!(err.contains("wide-arithmetic"), "{err}");
+}

@@ -8,7 +8,7 @@ use sowa_targets::artifact::{
     ConstExpr, ConstOp, ElemItems, ExternKind, ImportKind, ManifestHeader, ModuleInfo, SegmentMode,
     Span, TableId, Tables,
 };
-use sowa_targets::types::WASM_PAGE_SIZE;
+use sowa_targets::types::DEFAULT_PAGE_SIZE_LOG2;
 use sowa_targets::Arch;
 
 fn corrupt(msg: impl Into<String>) -> LoadError {
@@ -42,6 +42,21 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
             if t >= ntypes {
                 return Err(corrupt("import type index out of range"));
             }
+        }
+    }
+    // The code's bounds checks and the runtime's arithmetic assume the page sizes WebAssembly
+    // allows, and sizes its index space can hold.
+    let imported_memories = m.imports.iter().filter_map(|i| match &i.kind {
+        ImportKind::Memory(t) => Some(t),
+        _ => None,
+    });
+    for t in imported_memories.chain(&m.memories) {
+        if ![0, DEFAULT_PAGE_SIZE_LOG2].contains(&t.page_size_log2)
+            || t.min > t.max_pages_by_index()
+            || t.max
+                .is_some_and(|x| x > t.max_pages_by_index() || x < t.min)
+        {
+            return Err(corrupt("memory type"));
         }
     }
     for (t, s) in m.entry_trampolines.iter().chain(&m.host_bridges) {
@@ -121,7 +136,7 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
             .checked_add(img.len)
             .is_some_and(|e| e <= h.data_len);
         let mem_size = match (m.num_imported_memories(), m.memories.first()) {
-            (0, Some(t)) if !t.memory64 && !t.shared => t.min.saturating_mul(WASM_PAGE_SIZE),
+            (0, Some(t)) if !t.memory64 && !t.shared => t.min.saturating_mul(t.page_size()),
             _ => 0,
         };
         let in_memory = img

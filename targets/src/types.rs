@@ -59,6 +59,33 @@ pub struct MemoryType {
     pub shared: bool,
     /// Whether the memory uses 64-bit addresses.
     pub memory64: bool,
+    /// Log2 of its page size in bytes: 16 (64 KiB, WebAssembly's) or, with the
+    /// custom-page-sizes proposal, 0 (one byte).
+    pub page_size_log2: u8,
+}
+
+impl MemoryType {
+    /// A 32-bit, unshared memory of 64 KiB pages.
+    pub fn new(min: u64, max: Option<u64>) -> MemoryType {
+        MemoryType {
+            min,
+            max,
+            shared: false,
+            memory64: false,
+            page_size_log2: DEFAULT_PAGE_SIZE_LOG2,
+        }
+    }
+
+    /// Bytes per page.
+    pub fn page_size(&self) -> u64 {
+        1 << self.page_size_log2
+    }
+
+    /// The most pages its index space holds: 4 GiB of bytes for a 32-bit memory (one page
+    /// fewer when pages are single bytes, so that a size in pages fits in an `i32`).
+    pub fn max_pages_by_index(&self) -> u64 {
+        ((1u64 << 32) >> self.page_size_log2).min(u32::MAX as u64)
+    }
 }
 
 /// Limits and element type of a table.
@@ -83,6 +110,8 @@ pub struct GlobalType {
 
 /// Size of a linear memory page.
 pub const WASM_PAGE_SIZE: u64 = 65536;
+/// Log2 of [`WASM_PAGE_SIZE`].
+pub const DEFAULT_PAGE_SIZE_LOG2: u8 = 16;
 
 /// The text format's spelling (`i32`, `funcref`), as `sowa inspect` and error messages print it.
 impl std::fmt::Display for ValType {
@@ -149,6 +178,9 @@ impl std::fmt::Display for MemoryType {
         if self.shared {
             f.write_str(" shared")?;
         }
+        if self.page_size_log2 != DEFAULT_PAGE_SIZE_LOG2 {
+            write!(f, " (pagesize {})", self.page_size())?;
+        }
         Ok(())
     }
 }
@@ -188,8 +220,16 @@ mod tests {
             max: Some(16),
             shared: true,
             memory64: true,
+            page_size_log2: 16,
         };
         assert_eq!(m.to_string(), "i64 1 16 shared");
+        let tiny = MemoryType {
+            page_size_log2: 0,
+            ..MemoryType::new(100, None)
+        };
+        assert_eq!(tiny.to_string(), "100 (pagesize 1)");
+        assert_eq!(tiny.max_pages_by_index(), u32::MAX as u64);
+        assert_eq!(MemoryType::new(1, None).max_pages_by_index(), 65536);
         let t = TableType {
             elem: RefType::Func,
             min: 3,

@@ -131,12 +131,7 @@ fn objects_of_another_store_are_refused_as_imports() {
     );
     // A memory and a function of `store`, defined in `linker`.
     let define = |store: &Store, linker: &mut Linker| {
-        let ty = sowa_runtime::MemoryType {
-            min: 1,
-            max: None,
-            memory64: false,
-            shared: false,
-        };
+        let ty = sowa_runtime::MemoryType::new(1, None);
         let mem = sowa_runtime::Memory::new(store, ty).unwrap();
         let f = Func::new(store, FuncType::default(), |_, _, _| Ok(()));
         linker.define("env", "mem", Extern::Memory(mem));

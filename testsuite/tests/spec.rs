@@ -4,7 +4,20 @@
 use sowa_testsuite::spec;
 
 fn run_set(set: &str) {
-    let scripts = spec::scripts(set).unwrap();
+    run_set_but(set, &[]);
+}
+
+/// Runs `set` but the scripts named in `waiting`, each of which waits for a proposal sowa does
+/// not compile yet (the reason is beside each call).
+fn run_set_but(set: &str, waiting: &[&str]) {
+    let mut scripts = spec::scripts(set).unwrap();
+    let before = scripts.len();
+    scripts.retain(|s| !waiting.iter().any(|w| s.name.ends_with(w)));
+    assert_eq!(
+        scripts.len() + waiting.len(),
+        before,
+        "{set}: {waiting:?} not all found"
+    );
     let mut failures = Vec::new();
     let totals = spec::run_all(&scripts, 2, |_, r| {
         failures.extend(r.failures.iter().cloned());
@@ -38,6 +51,22 @@ fn extended_const() {
 #[test]
 fn multi_memory() {
     run_set("proposals/multi-memory");
+}
+
+#[test]
+fn custom_page_sizes() {
+    // memory_max_i64.wast: 64-bit memories of one-byte pages, which need memory64.
+    run_set_but("proposals/custom-page-sizes", &["memory_max_i64.wast"]);
+}
+
+#[test]
+fn relaxed_simd() {
+    run_set("proposals/relaxed-simd");
+}
+
+#[test]
+fn wide_arithmetic() {
+    run_set("proposals/wide-arithmetic");
 }
 
 #[test]

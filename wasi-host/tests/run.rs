@@ -470,3 +470,97 @@ fn verify_runs_only_modules_signed_by_the_key() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("public key file"), "{}", stderr(&o));
 }
+
+/// Relaxed SIMD gives one answer on every target (see `compiler/src/translate/relaxed.rs`): the
+/// inputs are the ones where hardware differs (fused or not, overflowing dot products,
+/// out-of-range indices and conversions, signed zeros, masks that are not all-ones lanes).
+#[test]
+fn relaxed_simd_gives_the_same_answers_on_every_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile_wat(
+        dir.path(),
+        "relaxed",
+        r#"(module
+          (func (export "madd") (result v128)
+            (f32x4.relaxed_madd (v128.const f32x4 0x1.000002p+0 0x1.000002p+0 0x1.000002p+0 0x1.000002p+0)
+                                (v128.const f32x4 0x1.000002p+0 0x1.000002p+0 0x1.000002p+0 0x1.000002p+0)
+                                (v128.const f32x4 -0x1.000004p+0 -0x1.000004p+0 -0x1.000004p+0 -0x1.000004p+0)))
+          (func (export "dot") (result v128)
+            (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.splat (i32.const -128)) (i8x16.splat (i32.const -128))))
+          (func (export "dot_add") (result v128)
+            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.splat (i32.const -128))
+                                                  (i8x16.splat (i32.const -128)) (v128.const i64x2 0 0)))
+          (func (export "swizzle") (result v128)
+            (i8x16.relaxed_swizzle (v128.const i8x16 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+                                   (i8x16.splat (i32.const 200))))
+          (func (export "trunc") (result v128)
+            (i32x4.relaxed_trunc_f32x4_s (v128.const f32x4 nan 1e10 -1e10 1.5)))
+          (func (export "min") (result v128)
+            (f32x4.relaxed_min (v128.const f32x4 -0 -0 -0 -0) (v128.const f32x4 0 0 0 0)))
+          (func (export "q15") (result v128)
+            (i16x8.relaxed_q15mulr_s (i16x8.splat (i32.const -32768)) (i16x8.splat (i32.const -32768))))
+          (func (export "laneselect") (result v128)
+            (i8x16.relaxed_laneselect (i8x16.splat (i32.const -1)) (v128.const i64x2 0 0)
+                                      (v128.const i32x4 0x12345678 0 0 0))))"#,
+    );
+    let so = so.to_str().unwrap();
+    for (func, want) in [
+        ("madd", "0x00000000000000000000000000000000"),
+        ("dot", "0x80008000800080008000800080008000"),
+        ("dot_add", "0xffff0000ffff0000ffff0000ffff0000"),
+        ("swizzle", "0x00000000000000000000000000000000"),
+        ("trunc", "0x00000001800000007fffffff00000000"),
+        ("min", "0x80000000800000008000000080000000"),
+        ("q15", "0x7fff7fff7fff7fff7fff7fff7fff7fff"),
+        ("laneselect", "0x00000000000000000000000012345678"),
+    ] {
+        let o = sowa(&["run", "--invoke", func, so]);
+        assert_eq!(stdout(&o).trim(), want, "{func}: {}", stderr(&o));
+    }
+}
+
+/// A memory of one-byte pages (custom-page-sizes) is exactly as large as it says, though it
+/// ends inside a host page: the code checks its bounds, on every target.
+#[test]
+fn memories_of_one_byte_pages_end_where_they_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = wat::parse_str(
+        r#"(module
+          (memory 100 (pagesize 1))
+          (data (i32.const 96) "\01\02\03\04")
+          (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+          (func (export "load32") (param i32) (result i32) (i32.load (local.get 0)))
+          (func (export "size") (result i32) (memory.size))
+          (func (export "grow_then_load") (param i32) (result i32)
+            (drop (memory.grow (i32.const 5)))
+            (i32.store8 (i32.const 104) (i32.const 7))
+            (i32.add (i32.load8_u (local.get 0)) (memory.size))))"#,
+    )
+    .unwrap();
+    let options = sowa_compiler::Options {
+        proposals: sowa_compiler::Proposals::DEFAULT
+            .with("custom-page-sizes")
+            .unwrap(),
+        ..Default::default()
+    };
+    let so = compile_with(dir.path(), "tiny", &wasm, &options);
+    let so = so.to_str().unwrap();
+    let run = |args: &[&str]| sowa(&[&["run", "--invoke"], args].concat());
+    assert_eq!(stdout(&run(&["load", so, "99"])), "4\n");
+    assert_eq!(stdout(&run(&["load32", so, "96"])), "67305985\n");
+    assert_eq!(stdout(&run(&["size", so])), "100\n");
+    assert_eq!(stdout(&run(&["grow_then_load", so, "104"])), "112\n");
+    for args in [
+        &["load", so, "100"][..],
+        &["load32", so, "97"],
+        &["grow_then_load", so, "105"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(134), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("out of bounds memory access"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}

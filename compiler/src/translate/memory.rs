@@ -2,7 +2,9 @@
 //!
 //! 32-bit memories are reserved whole with guard pages behind them (see the runtime), so an access
 //! is `base + zext(index) + offset` with no bounds check: an out-of-bounds access faults and the
-//! fault is reported as the trap recorded for the instruction.
+//! fault is reported as the trap recorded for the instruction. A memory of custom page size can
+//! end inside a host page, where no guard can start, so its accesses are checked against its
+//! length first (`index + offset + size <= length`, in 64 bits, where it cannot overflow).
 
 use super::{trap_code, trusted, trusted_readonly, FuncTranslator};
 use crate::error::Result;
@@ -49,13 +51,47 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .with_trap_code(Some(trap_code(TrapKind::MemoryOutOfBounds)))
     }
 
-    /// The native address of `index + memarg.offset`, and the static offset left to fold.
-    pub(super) fn heap_addr(&mut self, memarg: &MemArg, index: Value) -> (Value, i32) {
+    /// The memory type of memory `index` (imports first).
+    pub(super) fn memory_type(&self, index: u32) -> sowa_targets::MemoryType {
+        let info = &self.env.manifest.info;
+        let imported = info.imports.iter().filter_map(|i| match &i.kind {
+            sowa_targets::artifact::ImportKind::Memory(t) => Some(*t),
+            _ => None,
+        });
+        imported
+            .chain(info.memories.iter().copied())
+            .nth(index as usize)
+            .expect("validated memory index")
+    }
+
+    /// The native address of an access of `bytes` at `index + memarg.offset`, and the static
+    /// offset left to fold; traps first when the memory needs explicit bounds checks and the
+    /// access is out of bounds.
+    pub(super) fn heap_addr(&mut self, memarg: &MemArg, index: Value, bytes: u32) -> (Value, i32) {
         let wasmparser::MemArgTarget::Memory(mem) = memarg.target else {
             unreachable!("GC arrays are not enabled")
         };
         let base = self.mem_bases[mem as usize];
         let idx = self.b.ins().uextend(types::I64, index);
+        if self.memory_type(mem).page_size() != sowa_targets::types::WASM_PAGE_SIZE {
+            let def = self.memory_def(mem);
+            let len = self
+                .b
+                .ins()
+                .load(types::I64, trusted(), def, memory::LENGTH as i32);
+            let end = self
+                .b
+                .ins()
+                .iadd_imm_u(idx, (memarg.offset + bytes as u64) as i64);
+            let out = self.b.ins().icmp(
+                cranelift_codegen::ir::condcodes::IntCC::UnsignedGreaterThan,
+                end,
+                len,
+            );
+            self.b
+                .ins()
+                .trapnz(out, trap_code(TrapKind::MemoryOutOfBounds));
+        }
         let addr = self.b.ins().iadd(base, idx);
         match i32::try_from(memarg.offset) {
             Ok(o) => (addr, o),
@@ -68,7 +104,13 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     fn load(&mut self, memarg: &MemArg, ty: Type, ext: Ext) {
         let index = self.pop();
-        let (addr, off) = self.heap_addr(memarg, index);
+        let bytes = match ext {
+            Ext::S8 | Ext::U8 => 1,
+            Ext::S16 | Ext::U16 => 2,
+            Ext::S32 | Ext::U32 => 4,
+            Ext::None => ty.bytes(),
+        };
+        let (addr, off) = self.heap_addr(memarg, index, bytes);
         let f = Self::heap_flags();
         let ins = self.b.ins();
         let v = match ext {
@@ -85,7 +127,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     fn store(&mut self, memarg: &MemArg, bytes: u8) {
         let (index, v) = self.pop2();
-        let (addr, off) = self.heap_addr(memarg, index);
+        let (addr, off) = self.heap_addr(memarg, index, bytes as u32);
         let f = Self::heap_flags();
         let wide = self.b.func.dfg.value_type(v) == types::I64;
         let ins = self.b.ins();
@@ -130,7 +172,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                     .b
                     .ins()
                     .load(I64, trusted(), def, memory::LENGTH as i32);
-                let pages = self.b.ins().ushr_imm_u(len, 16);
+                let shift = self.memory_type(*mem).page_size_log2;
+                let pages = self.b.ins().ushr_imm_u(len, shift as i64);
                 let v = self.b.ins().ireduce(I32, pages);
                 self.push(v);
             }

@@ -9,6 +9,7 @@ mod calls;
 mod control;
 mod memory;
 mod numeric;
+mod relaxed;
 mod simd;
 mod variables;
 
@@ -232,6 +233,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.translate_call(op)?
             || self.translate_numeric(op)?
             || self.translate_simd(op)?
+            || self.translate_relaxed_simd(op)?
         {
             Ok(())
         } else {

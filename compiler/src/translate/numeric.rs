@@ -113,6 +113,32 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             Operator::I32Add | Operator::I64Add => self.binop(|t, a, b| t.b.ins().iadd(a, b)),
             Operator::I32Sub | Operator::I64Sub => self.binop(|t, a, b| t.b.ins().isub(a, b)),
             Operator::I32Mul | Operator::I64Mul => self.binop(|t, a, b| t.b.ins().imul(a, b)),
+            // wide-arithmetic: 128-bit values as (low, high) pairs of i64 on the stack.
+            Operator::I64Add128 | Operator::I64Sub128 => {
+                let (b_lo, b_hi) = self.pop2();
+                let (a_lo, a_hi) = self.pop2();
+                let a = self.b.ins().iconcat(a_lo, a_hi);
+                let b = self.b.ins().iconcat(b_lo, b_hi);
+                let r = if matches!(op, Operator::I64Add128) {
+                    self.b.ins().iadd(a, b)
+                } else {
+                    self.b.ins().isub(a, b)
+                };
+                let (lo, hi) = self.b.ins().isplit(r);
+                self.push(lo);
+                self.push(hi);
+            }
+            Operator::I64MulWideS | Operator::I64MulWideU => {
+                let (a, b) = self.pop2();
+                let lo = self.b.ins().imul(a, b);
+                let hi = if matches!(op, Operator::I64MulWideS) {
+                    self.b.ins().smulhi(a, b)
+                } else {
+                    self.b.ins().umulhi(a, b)
+                };
+                self.push(lo);
+                self.push(hi);
+            }
             // Cranelift's division instructions trap on a zero divisor and on signed overflow,
             // with the codes the trap table maps to the wasm messages.
             Operator::I32DivS | Operator::I64DivS => self.binop(|t, a, b| t.b.ins().sdiv(a, b)),

@@ -21,7 +21,7 @@ fn lanes() -> MemFlagsData {
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// `v` viewed as `ty` (a no-op when it already is).
-    fn as_type(&mut self, v: Value, ty: Type) -> Value {
+    pub(super) fn as_type(&mut self, v: Value, ty: Type) -> Value {
         if self.b.func.dfg.value_type(v) == ty {
             v
         } else {
@@ -30,7 +30,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 
     /// Pops a `v128` as lanes of `ty`.
-    fn pop_v(&mut self, ty: Type) -> Value {
+    pub(super) fn pop_v(&mut self, ty: Type) -> Value {
         let v = self.pop();
         self.as_type(v, ty)
     }
@@ -42,7 +42,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 
     /// Pushes a vector result in the stack's canonical `I8X16` form.
-    fn push_v(&mut self, v: Value) {
+    pub(super) fn push_v(&mut self, v: Value) {
         let v = self.as_type(v, I8X16);
         self.push(v);
     }
@@ -126,15 +126,15 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.ins().vconst(ty, c)
     }
 
-    /// The address and folded offset of a SIMD memory access (popping the index).
-    fn simd_addr(&mut self, memarg: &MemArg) -> (Value, i32) {
+    /// The address and folded offset of a SIMD memory access of `bytes` (popping the index).
+    fn simd_addr(&mut self, memarg: &MemArg, bytes: u32) -> (Value, i32) {
         let index = self.pop();
-        self.heap_addr(memarg, index)
+        self.heap_addr(memarg, index, bytes)
     }
 
     /// A scalar load of `ty` from memory, for splats and lane loads.
     fn load_scalar(&mut self, memarg: &MemArg, ty: Type) -> Value {
-        let (addr, off) = self.simd_addr(memarg);
+        let (addr, off) = self.simd_addr(memarg, ty.bytes());
         self.b.ins().load(ty, Self::heap_flags(), addr, off)
     }
 
@@ -148,7 +148,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn store_lane(&mut self, memarg: &MemArg, ty: Type, lane: u8) {
         let v = self.pop_v(ty);
         let x = self.b.ins().extractlane(v, lane);
-        let (addr, off) = self.simd_addr(memarg);
+        let (addr, off) = self.simd_addr(memarg, ty.lane_type().bytes());
         self.b.ins().store(Self::heap_flags(), x, addr, off);
     }
 
@@ -203,13 +203,13 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let f = Self::heap_flags;
         match op {
             O::V128Load { memarg } => {
-                let (addr, off) = self.simd_addr(memarg);
+                let (addr, off) = self.simd_addr(memarg, 16);
                 let v = self.b.ins().load(I8X16, f(), addr, off);
                 self.push(v);
             }
             O::V128Store { memarg } => {
                 let v = self.pop_v(I8X16);
-                let (addr, off) = self.simd_addr(memarg);
+                let (addr, off) = self.simd_addr(memarg, 16);
                 self.b.ins().store(f(), v, addr, off);
             }
             O::V128Load8x8S { memarg } => self.ext_load(memarg, |i, a, o| i.sload8x8(f(), a, o)),
@@ -509,7 +509,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         memarg: &MemArg,
         load: impl FnOnce(cranelift_frontend::FuncInstBuilder<'_, 'f>, Value, i32) -> Value,
     ) {
-        let (addr, off) = self.simd_addr(memarg);
+        // Every extending load reads 8 bytes.
+        let (addr, off) = self.simd_addr(memarg, 8);
         let v = load(self.b.ins(), addr, off);
         self.push_v(v);
     }

@@ -60,6 +60,7 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
 fn memory_matches(actual: &MemoryType, want: &MemoryType) -> bool {
     actual.shared == want.shared
         && actual.memory64 == want.memory64
+        && actual.page_size_log2 == want.page_size_log2
         && limits_match(actual.min, actual.max, want.min, want.max)
 }
 

@@ -1,6 +1,11 @@
 //! Linear memories: a whole 32-bit address space plus guard reserved up front, with only the
 //! current size accessible, so compiled code needs no bounds checks and the base never moves.
 //! Reservations are reused between instances ([`pool`]).
+//!
+//! A memory of custom page size (one byte, from the custom-page-sizes proposal) can end inside
+//! a host page, whose rest is accessible but not the guest's: the compiler checks bounds
+//! against the length for such memories, and the length here is always the exact size in
+//! bytes, while what is opened is that size rounded up to host pages.
 
 mod pool;
 
@@ -32,7 +37,8 @@ pub(crate) struct MemoryData {
     /// The reservation `vm.base` points into (taken by the pool when the memory is dropped).
     region: Option<Region>,
     pub ty: MemoryType,
-    /// Largest size in pages allowed (declared maximum, 65536, and the embedder's limit).
+    /// Largest size in pages allowed (declared maximum, the index space, and the embedder's
+    /// limit).
     pub max_pages: u64,
     /// The image mapped at creation, if any.
     image: Option<pool::MappedImage>,
@@ -45,23 +51,29 @@ pub enum MemoryError {
     #[error("cannot reserve address space for a linear memory: {0}")]
     Reserve(std::io::Error),
     /// The initial size exceeds the embedder's limit.
-    #[error("memory of {0} pages exceeds the limit of {1} pages")]
+    #[error("memory of {0} bytes exceeds the limit of {1} bytes")]
     TooLarge(u64, u64),
 }
 
 impl MemoryData {
-    /// Creates a memory of type `ty`, at most `limit_pages` pages, with `image` mapped into it
-    /// (the caller then skips the data segments the image holds).
+    /// Creates a memory of type `ty`, at most `limit_pages` pages of 64 KiB (the store's limit,
+    /// whatever the memory's page size), with `image` mapped into it (the caller then skips the
+    /// data segments the image holds).
     pub fn new(
         ty: MemoryType,
         limit_pages: u64,
         image: Option<ImageSource<'_>>,
     ) -> Result<MemoryData, MemoryError> {
-        let max_pages = ty.max.unwrap_or(65536).min(65536).min(limit_pages);
+        let limit = limit_pages.saturating_mul(WASM_PAGE_SIZE) >> ty.page_size_log2;
+        let by_index = ty.max_pages_by_index();
+        let max_pages = ty.max.unwrap_or(by_index).min(by_index).min(limit);
         if ty.min > max_pages {
-            return Err(MemoryError::TooLarge(ty.min, max_pages));
+            return Err(MemoryError::TooLarge(
+                ty.min.saturating_mul(ty.page_size()),
+                max_pages * ty.page_size(),
+            ));
         }
-        let want = (ty.min * WASM_PAGE_SIZE) as usize;
+        let want = opened(ty.min * ty.page_size());
         let slot = match pool::take(want, image.as_ref().map(|i| i.module)) {
             Some(slot) => slot,
             None => pool::Slot {
@@ -92,15 +104,18 @@ impl MemoryData {
             m.unmap_image(old).ok_or_else(fail)?;
             m.image = None;
         }
-        // Open exactly the initial size: more than that must fault, as a guard page would.
+        // Open exactly the initial size (in host pages): more than that must fault, as a
+        // guard page would.
         if slot.open > want {
             // SAFETY: the range lies past the initial size, which no reference reaches.
             unsafe { m.region().protect(want, slot.open - want, Access::None) }
                 .map_err(MemoryError::Reserve)?;
-            m.vm.length = want as u64;
-        } else {
-            m.grow(ty.min - m.pages()).ok_or_else(fail)?;
         }
+        // Count from whole pages of this memory within what is open, then grow to the
+        // initial size (opening the host pages still closed).
+        m.vm.length =
+            (slot.open.min(want) as u64 & !(ty.page_size() - 1)).min(ty.min * ty.page_size());
+        m.grow(ty.min - m.pages()).ok_or_else(fail)?;
         if let Some(img) = image {
             if slot.image != wanted {
                 // SAFETY: the target lies within the initial size (checked at load), replacing
@@ -151,7 +166,7 @@ impl MemoryData {
 
     /// Current size in pages.
     pub fn pages(&self) -> u64 {
-        self.vm.length / WASM_PAGE_SIZE
+        self.vm.length >> self.ty.page_size_log2
     }
 
     /// Grows by `delta` pages; returns the old size, or `None` if not allowed or out of memory.
@@ -161,18 +176,18 @@ impl MemoryData {
         if new > self.max_pages {
             return None;
         }
-        if delta > 0 {
-            // SAFETY: opening pages past the current size: more access, none taken away.
-            unsafe {
-                self.region().protect(
-                    self.vm.length as usize,
-                    (delta * WASM_PAGE_SIZE) as usize,
-                    Access::ReadWrite,
-                )
-            }
-            .ok()?;
+        let (open, want) = (
+            opened(self.vm.length),
+            opened(new << self.ty.page_size_log2),
+        );
+        if want > open {
+            // SAFETY: opening host pages past the open size: more access, none taken away.
+            // (Bytes between the length and the open size were never the guest's to write:
+            // the code checks bounds for memories that can end inside a host page, so they
+            // are still zero.)
+            unsafe { self.region().protect(open, want - open, Access::ReadWrite) }.ok()?;
         }
-        self.vm.length = new * WASM_PAGE_SIZE;
+        self.vm.length = new << self.ty.page_size_log2;
         Some(old)
     }
 
@@ -195,11 +210,16 @@ impl Drop for MemoryData {
             // Kept for the next memory, or unmapped (the region's drop) when the pool is full.
             pool::give(pool::Slot {
                 region,
-                open: self.vm.length as usize,
+                open: opened(self.vm.length),
                 image: self.image,
             });
         }
     }
+}
+
+/// The bytes opened for a memory of `len` bytes: whole host pages.
+fn opened(len: u64) -> usize {
+    (len as usize).next_multiple_of(sowa_loader::region::page_size())
 }
 
 /// A linear memory handle.
@@ -219,10 +239,16 @@ impl Memory {
         })
     }
 
-    /// Current size in pages.
+    /// Current size in pages (of the memory's page size: see [`MemoryType::page_size`]).
     pub fn pages(&self) -> u64 {
         // SAFETY: the memory lives in the store we keep alive.
         unsafe { (*self.ptr).pages() }
+    }
+
+    /// Current size in bytes.
+    pub fn data_size(&self) -> usize {
+        // SAFETY: as above.
+        unsafe { (*self.ptr).vm.length as usize }
     }
 
     /// The memory's type, with its current size as minimum.

@@ -34,8 +34,9 @@ pub use tables::{DataRecord, TableId, Tables};
 /// compiled code expects of the runtime (vmctx layout, checks it makes); bumped on any change.
 /// 4: multi-value results returned the way Cranelift returns them; the text offset in the
 /// header. 5: no epoch checks in the code (a signal stops a guest); the address map. 6: the
-/// compiler and its options recorded ([`CompiledBy`]).
-pub const FORMAT_VERSION: u32 = 6;
+/// compiler and its options recorded ([`CompiledBy`]). 7: memories' page sizes; bounds checks
+/// in the code for memories of custom page sizes.
+pub const FORMAT_VERSION: u32 = 7;
 /// Magic bytes that open the manifest header.
 pub const MAGIC: [u8; 8] = *b"SOWAMOD\0";
 /// Dynamic symbol naming the manifest.

@@ -304,12 +304,7 @@ mod tests {
                 Import {
                     module: "env".into(),
                     name: "mem".into(),
-                    kind: ImportKind::Memory(MemoryType {
-                        min: 2,
-                        max: None,
-                        shared: false,
-                        memory64: false,
-                    }),
+                    kind: ImportKind::Memory(MemoryType::new(2, None)),
                 },
             ],
             globals: vec![GlobalDef {

@@ -218,7 +218,11 @@ pub fn compare_module(
         Ok(r) => r,
         Err(e) => return Finding::Skipped(format!("Wasmtime: {e:#}")),
     };
-    let so = match sowa_compiler::compile(wasm, &Default::default()) {
+    let options = sowa_compiler::Options {
+        proposals: sowa_compiler::Proposals::ALL,
+        ..Default::default()
+    };
+    let so = match sowa_compiler::compile(wasm, &options) {
         Ok(so) => so,
         Err(e) => return Finding::Diverged(format!("Wasmtime compiles it, sowac does not: {e}")),
     };

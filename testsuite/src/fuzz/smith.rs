@@ -50,13 +50,15 @@ fn config(imports: &[u8]) -> wasm_smith::Config {
         extended_const_enabled: true,
         saturating_float_to_int_enabled: true,
         sign_extension_ops_enabled: true,
+        // Relaxed SIMD is left out: sowa's deterministic choices (no fused multiply-add) are
+        // not Wasmtime's, and the proposal allows both (see compiler/src/translate/relaxed.rs).
         relaxed_simd_enabled: false,
         exceptions_enabled: false,
         gc_enabled: false,
         memory64_enabled: false,
         threads_enabled: false,
-        wide_arithmetic_enabled: false,
-        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: true,
+        custom_page_sizes_enabled: true,
         compact_imports_enabled: false,
         ..Default::default()
     }
@@ -336,7 +338,7 @@ pub fn run_sowa(so: &[u8], plan: &Plan, epoch: &sowa_runtime::Epoch) -> Result<R
     }
     for name in &plan.memories {
         let m = instance.get_memory(name).context("memory export")?;
-        let mut bytes = vec![0; (m.pages() * 65536) as usize];
+        let mut bytes = vec![0; m.data_size()];
         m.read(0, &mut bytes).context("reading memory")?;
         events.push(Event::Memory(name.clone(), m.pages(), hash(&bytes)));
     }
@@ -370,7 +372,8 @@ pub fn wasmtime_engine() -> Result<wasmtime::Engine> {
         .wasm_bulk_memory(true)
         .wasm_multi_value(true)
         .wasm_memory64(false)
-        .wasm_wide_arithmetic(false);
+        .wasm_wide_arithmetic(true)
+        .wasm_custom_page_sizes(true);
     wasmtime::Engine::new(&c).map_err(|e| anyhow!("{e}"))
 }
 

@@ -24,6 +24,8 @@ struct Runner {
     linker: Linker,
     named: HashMap<String, Instance>,
     current: Option<Instance>,
+    /// Modules compiled by `(module definition ...)`, by name; the unnamed one under "".
+    definitions: HashMap<String, Module>,
 }
 
 enum Outcome {
@@ -87,6 +89,7 @@ impl Runner {
             linker,
             named: HashMap::new(),
             current: None,
+            definitions: HashMap::new(),
         }
     }
 
@@ -236,8 +239,34 @@ impl Runner {
                     )),
                 }
             }
-            WastDirective::ModuleDefinition(_) | WastDirective::ModuleInstance { .. } => {
-                Outcome::Skip("module definitions and instances (component-model syntax)".into())
+            // A definition compiles (and so validates) a module without instantiating it; an
+            // instance directive instantiates a definition, as `(module ...)` would have.
+            WastDirective::ModuleDefinition(mut q) => {
+                if !is_binary_or_text_module(&q) {
+                    return Ok(Outcome::Skip("component module".into()));
+                }
+                let id = module_id(&q).unwrap_or_default();
+                let wasm = q.encode().map_err(|e| format!("encode: {e}"))?;
+                self.definitions.insert(id, compile(&wasm, &self.options)?);
+                Outcome::Pass
+            }
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => {
+                let def = module.map_or("", |m| m.name());
+                let m = self
+                    .definitions
+                    .get(def)
+                    .ok_or_else(|| format!("no module definition named '{def}'"))?;
+                let inst = self
+                    .linker
+                    .instantiate(&self.store, m)
+                    .map_err(|e| e.to_string())?;
+                if let Some(id) = instance {
+                    self.named.insert(id.name().to_string(), inst.clone());
+                }
+                self.current = Some(inst);
+                Outcome::Pass
             }
             WastDirective::AssertInvalidCustom { .. }
             | WastDirective::AssertMalformedCustom { .. } => {

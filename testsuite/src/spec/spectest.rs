@@ -49,15 +49,6 @@ pub fn define(linker: &mut Linker, store: &Store) {
     )
     .expect("spectest table");
     linker.define("spectest", "table", Extern::Table(table));
-    let memory = Memory::new(
-        store,
-        MemoryType {
-            min: 1,
-            max: Some(2),
-            shared: false,
-            memory64: false,
-        },
-    )
-    .expect("spectest memory");
+    let memory = Memory::new(store, MemoryType::new(1, Some(2))).expect("spectest memory");
     linker.define("spectest", "memory", Extern::Memory(memory));
 }
