@@ -30,6 +30,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// Loads each memory's base address once per function: bases never move, because the whole
     /// address range a memory may grow into is reserved up front.
     pub(super) fn load_memory_bases(&mut self) {
+        let info = &self.env.manifest.info;
+        let imported = info.imports.iter().filter_map(|i| match &i.kind {
+            sowa_targets::artifact::ImportKind::Memory(t) => Some(*t),
+            _ => None,
+        });
+        self.mem_types = imported.chain(info.memories.iter().copied()).collect();
         for i in 0..self.env.offsets.counts.memories {
             let def = self.memory_def(i);
             let base = self
@@ -51,19 +57,6 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .with_trap_code(Some(trap_code(TrapKind::MemoryOutOfBounds)))
     }
 
-    /// The memory type of memory `index` (imports first).
-    pub(super) fn memory_type(&self, index: u32) -> sowa_targets::MemoryType {
-        let info = &self.env.manifest.info;
-        let imported = info.imports.iter().filter_map(|i| match &i.kind {
-            sowa_targets::artifact::ImportKind::Memory(t) => Some(*t),
-            _ => None,
-        });
-        imported
-            .chain(info.memories.iter().copied())
-            .nth(index as usize)
-            .expect("validated memory index")
-    }
-
     /// The native address of an access of `bytes` at `index + memarg.offset`, and the static
     /// offset left to fold; traps first when the memory needs explicit bounds checks and the
     /// access is out of bounds.
@@ -73,7 +66,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         };
         let base = self.mem_bases[mem as usize];
         let idx = self.b.ins().uextend(types::I64, index);
-        if self.memory_type(mem).page_size() != sowa_targets::types::WASM_PAGE_SIZE {
+        if self.mem_types[mem as usize].page_size() != sowa_targets::types::WASM_PAGE_SIZE {
             let def = self.memory_def(mem);
             let len = self
                 .b
@@ -172,7 +165,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                     .b
                     .ins()
                     .load(I64, trusted(), def, memory::LENGTH as i32);
-                let shift = self.memory_type(*mem).page_size_log2;
+                let shift = self.mem_types[*mem as usize].page_size_log2;
                 let pages = self.b.ins().ushr_imm_u(len, shift as i64);
                 let v = self.b.ins().ireduce(I32, pages);
                 self.push(v);

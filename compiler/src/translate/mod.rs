@@ -115,6 +115,8 @@ pub struct FuncTranslator<'a, 'f> {
     /// Depth of blocks opened while unreachable, skipped until their `end`.
     unreachable_depth: u32,
     mem_bases: Vec<Value>,
+    /// Type of each memory, imports first.
+    mem_types: Vec<sowa_targets::MemoryType>,
     callees: HashMap<u32, ir::FuncRef>,
     sigs: HashMap<u32, ir::SigRef>,
     builtin_sigs: HashMap<u32, ir::SigRef>,
@@ -177,6 +179,7 @@ pub fn translate_function(
         reachable: true,
         unreachable_depth: 0,
         mem_bases: Vec::new(),
+        mem_types: Vec::new(),
         callees: HashMap::new(),
         sigs: HashMap::new(),
         builtin_sigs: HashMap::new(),
