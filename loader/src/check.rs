@@ -46,11 +46,7 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
     }
     // The code's bounds checks and the runtime's arithmetic assume the page sizes WebAssembly
     // allows, and sizes its index space can hold.
-    let imported_memories = m.imports.iter().filter_map(|i| match &i.kind {
-        ImportKind::Memory(t) => Some(t),
-        _ => None,
-    });
-    for t in imported_memories.chain(&m.memories) {
+    for t in m.memory_types() {
         if ![0, DEFAULT_PAGE_SIZE_LOG2].contains(&t.page_size_log2)
             || t.min > t.max_pages_by_index()
             || t.max

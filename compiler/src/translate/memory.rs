@@ -30,12 +30,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// Loads each memory's base address once per function: bases never move, because the whole
     /// address range a memory may grow into is reserved up front.
     pub(super) fn load_memory_bases(&mut self) {
-        let info = &self.env.manifest.info;
-        let imported = info.imports.iter().filter_map(|i| match &i.kind {
-            sowa_targets::artifact::ImportKind::Memory(t) => Some(*t),
-            _ => None,
-        });
-        self.mem_types = imported.chain(info.memories.iter().copied()).collect();
+        self.mem_types = self.env.manifest.info.memory_types().collect();
         for i in 0..self.env.offsets.counts.memories {
             let def = self.memory_def(i);
             let base = self

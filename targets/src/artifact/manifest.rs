@@ -65,6 +65,14 @@ impl ModuleInfo {
     pub fn num_imported_funcs(&self) -> u32 {
         self.count_imports(|k| matches!(k, ImportKind::Func(_)))
     }
+    /// The type of every memory in the memory index space: imported ones first.
+    pub fn memory_types(&self) -> impl Iterator<Item = MemoryType> + '_ {
+        let imported = self.imports.iter().filter_map(|i| match &i.kind {
+            ImportKind::Memory(t) => Some(*t),
+            _ => None,
+        });
+        imported.chain(self.memories.iter().copied())
+    }
     /// Number of imported memories.
     pub fn num_imported_memories(&self) -> u32 {
         self.count_imports(|k| matches!(k, ImportKind::Memory(_)))

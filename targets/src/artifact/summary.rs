@@ -3,7 +3,6 @@
 //! function sizes in bytecode), so that the two can be compared line by line.
 
 use super::{ElementSegment, ExternKind, ImportKind, ModuleInfo, SegmentMode};
-use crate::types::WASM_PAGE_SIZE;
 use serde::Serialize;
 
 /// An import or export, with its type in the text format's spelling.
@@ -142,7 +141,6 @@ impl ModuleSummary {
                 }
             })
             .collect();
-        let memory = |m: &crate::types::MemoryType| m.min.saturating_mul(WASM_PAGE_SIZE);
         let imported = |f: fn(&ImportKind) -> Option<String>| -> Vec<String> {
             info.imports.iter().filter_map(|i| f(&i.kind)).collect()
         };
@@ -162,13 +160,8 @@ impl ModuleSummary {
                 .collect::<Vec<_>>()
         };
         let memory_sizes: Vec<Option<u64>> = info
-            .imports
-            .iter()
-            .filter_map(|i| match &i.kind {
-                ImportKind::Memory(m) => Some(Some(memory(m))),
-                _ => None,
-            })
-            .chain(info.memories.iter().map(|m| Some(memory(m))))
+            .memory_types()
+            .map(|m| Some(m.min.saturating_mul(m.page_size())))
             .collect();
         let memories = entities(
             imported(|k| match k {
@@ -283,7 +276,7 @@ fn element_segments(elements: &[ElementSegment]) -> Segments {
 mod tests {
     use super::*;
     use crate::artifact::{Export, GlobalDef, Import};
-    use crate::types::{FuncType, GlobalType, MemoryType, ValType};
+    use crate::types::{FuncType, GlobalType, MemoryType, ValType, WASM_PAGE_SIZE};
 
     #[test]
     fn summary_names_types_and_orders_functions_by_size() {
@@ -331,6 +324,10 @@ mod tests {
                     index: 0,
                 },
             ],
+            memories: vec![MemoryType {
+                page_size_log2: 0,
+                ..MemoryType::new(100, None)
+            }],
             start: Some(1),
             ..Default::default()
         };
@@ -349,6 +346,8 @@ mod tests {
         assert_eq!(s.exports[2].ty, "(mut i64)");
         assert_eq!(s.memories[0].initial_bytes, Some(2 * WASM_PAGE_SIZE));
         assert!(s.memories[0].imported);
+        assert_eq!(s.memories[1].initial_bytes, Some(100));
+        assert_eq!(s.memories[1].ty, "100 (pagesize 1)");
         assert_eq!(s.functions.imported, 1);
         assert_eq!(s.functions.defined, 3);
         assert_eq!(s.functions.code_bytes, 180);
