@@ -94,9 +94,7 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                                 m.func_types.push(t);
                                 ImportKind::Func(t)
                             }
-                            wasmparser::TypeRef::Memory(mt) => {
-                                ImportKind::Memory(memory_type(&mt, offset)?)
-                            }
+                            wasmparser::TypeRef::Memory(mt) => ImportKind::Memory(memory_type(&mt)),
                             wasmparser::TypeRef::Table(tt) => {
                                 ImportKind::Table(table_type(&tt, offset)?)
                             }
@@ -135,8 +133,8 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
             }
             Payload::MemorySection(r) => {
                 for mt in r.into_iter_with_offsets() {
-                    let (offset, mt) = mt?;
-                    m.info.memories.push(memory_type(&mt, offset)?);
+                    let (_, mt) = mt?;
+                    m.info.memories.push(memory_type(&mt));
                 }
             }
             Payload::GlobalSection(r) => {
@@ -273,11 +271,8 @@ pub fn ref_type(r: wasmparser::RefType, offset: u64) -> Result<RefType> {
     }
 }
 
-fn memory_type(m: &wasmparser::MemoryType, offset: u64) -> Result<MemoryType> {
-    if m.memory64 {
-        return Err(unsupported(offset, "64-bit memories (memory64)"));
-    }
-    Ok(MemoryType {
+fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
+    MemoryType {
         min: m.initial,
         max: m.maximum,
         shared: m.shared,
@@ -286,7 +281,7 @@ fn memory_type(m: &wasmparser::MemoryType, offset: u64) -> Result<MemoryType> {
         page_size_log2: m
             .page_size_log2
             .map_or(sowa_targets::types::DEFAULT_PAGE_SIZE_LOG2, |l| l as u8),
-    })
+    }
 }
 
 fn table_type(t: &wasmparser::TableType, offset: u64) -> Result<TableType> {

@@ -13,7 +13,7 @@ struct Proposal {
 }
 
 /// Every proposal sowa compiles, in the order they are listed and recorded.
-const KNOWN: [Proposal; 6] = [
+const KNOWN: [Proposal; 7] = [
     Proposal {
         name: "extended-const",
         feature: WasmFeatures::EXTENDED_CONST,
@@ -37,6 +37,11 @@ const KNOWN: [Proposal; 6] = [
     Proposal {
         name: "wide-arithmetic",
         feature: WasmFeatures::WIDE_ARITHMETIC,
+        default: false,
+    },
+    Proposal {
+        name: "memory64",
+        feature: WasmFeatures::MEMORY64,
         default: false,
     },
     Proposal {

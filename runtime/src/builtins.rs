@@ -40,8 +40,8 @@ pub(crate) static TABLE: BuiltinTable = BuiltinTable([
 /// the builtin, whose locals are all dropped when it returns, then may abandon the call.
 mod stoppable {
     macro_rules! stoppable {
-        ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
-            pub(super) extern "C" fn $name(vmctx: *mut u8, $($arg: $ty),*) -> u32 {
+        ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+            pub(super) extern "C" fn $name(vmctx: *mut u8, $($arg: $ty),*) -> $ret {
                 let status = super::$name(vmctx, $($arg),*);
                 // SAFETY: called from wasm inside `catch_traps`; the builtin's locals were
                 // dropped when it returned, and this frame holds nothing with a destructor.
@@ -52,14 +52,14 @@ mod stoppable {
     }
 
     stoppable! {
-        memory_grow(mem: u32, delta: u32);
-        memory_fill(mem: u32, dst: u32, val: u32, len: u32);
-        memory_copy(dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32);
-        memory_init(mem: u32, data: u32, dst: u32, src: u32, len: u32);
-        table_grow(table: u32, init: usize, delta: u32);
-        table_fill(table: u32, dst: u32, val: usize, len: u32);
-        table_copy(dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32);
-        table_init(table: u32, elem: u32, dst: u32, src: u32, len: u32);
+        memory_grow(mem: u32, delta: u64) -> u64;
+        memory_fill(mem: u32, dst: u64, val: u32, len: u64) -> u32;
+        memory_copy(dst_mem: u32, src_mem: u32, dst: u64, src: u64, len: u64) -> u32;
+        memory_init(mem: u32, data: u32, dst: u64, src: u32, len: u32) -> u32;
+        table_grow(table: u32, init: usize, delta: u32) -> u32;
+        table_fill(table: u32, dst: u32, val: usize, len: u32) -> u32;
+        table_copy(dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) -> u32;
+        table_init(table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32;
     }
 }
 
@@ -72,19 +72,23 @@ fn inst<'a>(vmctx: *mut u8) -> &'a mut InstanceData {
     unsafe { InstanceData::from_vmctx_mut(vmctx) }
 }
 
-/// Checks `start + len <= size` without overflow.
-fn in_bounds(start: u32, len: u32, size: u64) -> bool {
-    start as u64 + len as u64 <= size
+/// Checks `start + len <= size` without overflow (addresses of 64-bit memories can be near
+/// 2^64).
+fn in_bounds(start: impl Into<u64>, len: impl Into<u64>, size: u64) -> bool {
+    start
+        .into()
+        .checked_add(len.into())
+        .is_some_and(|end| end <= size)
 }
 
-fn memory_grow(vmctx: *mut u8, mem: u32, delta: u32) -> u32 {
+fn memory_grow(vmctx: *mut u8, mem: u32, delta: u64) -> u64 {
     let i = inst(vmctx);
     // SAFETY: memories live in the store.
     let m = unsafe { &mut *i.memories[mem as usize] };
-    m.grow(delta as u64).map_or(u32::MAX, |old| old as u32)
+    m.grow(delta).unwrap_or(u64::MAX)
 }
 
-fn memory_fill(vmctx: *mut u8, mem: u32, dst: u32, val: u32, len: u32) -> u32 {
+fn memory_fill(vmctx: *mut u8, mem: u32, dst: u64, val: u32, len: u64) -> u32 {
     let i = inst(vmctx);
     // SAFETY: memories live in the store.
     let m = unsafe { &mut *i.memories[mem as usize] };
@@ -92,12 +96,12 @@ fn memory_fill(vmctx: *mut u8, mem: u32, dst: u32, val: u32, len: u32) -> u32 {
     if !in_bounds(dst, len, bytes.len() as u64) {
         return FAIL;
     }
-    // In usize: `dst + len` may be 2^32 exactly, the end of a 4 GiB memory.
+    // In bounds of the memory, so the usize arithmetic cannot overflow.
     bytes[dst as usize..dst as usize + len as usize].fill(val as u8);
     OK
 }
 
-fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst: u32, src: u32, len: u32) -> u32 {
+fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst: u64, src: u64, len: u64) -> u32 {
     let i = inst(vmctx);
     let (d, s) = (i.memories[dst_mem as usize], i.memories[src_mem as usize]);
     // SAFETY: memories live in the store; the copy goes through raw pointers because source and
@@ -116,7 +120,7 @@ fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst: u32, src: u32, l
     OK
 }
 
-fn memory_init(vmctx: *mut u8, mem: u32, data: u32, dst: u32, src: u32, len: u32) -> u32 {
+fn memory_init(vmctx: *mut u8, mem: u32, data: u32, dst: u64, src: u32, len: u32) -> u32 {
     let i = inst(vmctx);
     let mi = &i.module.inner;
     let bytes: &[u8] = match mi.tables().data_segment(data) {

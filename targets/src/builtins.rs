@@ -10,6 +10,9 @@
 pub enum BType {
     /// 32-bit integer.
     I32,
+    /// 64-bit integer (addresses and lengths in memories, which may be 64-bit: a 32-bit
+    /// memory's are zero-extended).
+    I64,
     /// Pointer-sized integer.
     Ptr,
 }
@@ -43,13 +46,13 @@ macro_rules! builtins {
 
 builtins! {
     /// `memory.grow(mem, delta) -> old size in pages or -1`
-    memory_grow(I32, I32) -> (I32);
+    memory_grow(I32, I64) -> (I64);
     /// `memory.fill(mem, dst, val, len) -> status`
-    memory_fill(I32, I32, I32, I32) -> (I32);
+    memory_fill(I32, I64, I32, I64) -> (I32);
     /// `memory.copy(dst_mem, src_mem, dst, src, len) -> status`
-    memory_copy(I32, I32, I32, I32, I32) -> (I32);
+    memory_copy(I32, I32, I64, I64, I64) -> (I32);
     /// `memory.init(mem, data, dst, src, len) -> status`
-    memory_init(I32, I32, I32, I32, I32) -> (I32);
+    memory_init(I32, I32, I64, I32, I32) -> (I32);
     /// `data.drop(data)`
     data_drop(I32) -> ();
     /// `table.grow(table, init, delta) -> old size or -1`

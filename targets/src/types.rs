@@ -82,9 +82,14 @@ impl MemoryType {
     }
 
     /// The most pages its index space holds: 4 GiB of bytes for a 32-bit memory (one page
-    /// fewer when pages are single bytes, so that a size in pages fits in an `i32`).
+    /// fewer when pages are single bytes, so that a size in pages fits in an `i32`), 2^64
+    /// bytes for a 64-bit one (likewise one page fewer for single bytes).
     pub fn max_pages_by_index(&self) -> u64 {
-        ((1u64 << 32) >> self.page_size_log2).min(u32::MAX as u64)
+        if self.memory64 {
+            (u64::MAX >> self.page_size_log2) + (self.page_size_log2 > 0) as u64
+        } else {
+            ((1u64 << 32) >> self.page_size_log2).min(u32::MAX as u64)
+        }
     }
 }
 

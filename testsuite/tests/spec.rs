@@ -4,20 +4,7 @@
 use sowa_testsuite::spec;
 
 fn run_set(set: &str) {
-    run_set_but(set, &[]);
-}
-
-/// Runs `set` but the scripts named in `waiting`, each of which waits for a proposal sowa does
-/// not compile yet (the reason is beside each call).
-fn run_set_but(set: &str, waiting: &[&str]) {
-    let mut scripts = spec::scripts(set).unwrap();
-    let before = scripts.len();
-    scripts.retain(|s| !waiting.iter().any(|w| s.name.ends_with(w)));
-    assert_eq!(
-        scripts.len() + waiting.len(),
-        before,
-        "{set}: {waiting:?} not all found"
-    );
+    let scripts = spec::scripts(set).unwrap();
     let mut failures = Vec::new();
     let totals = spec::run_all(&scripts, 2, |_, r| {
         failures.extend(r.failures.iter().cloned());
@@ -55,8 +42,12 @@ fn multi_memory() {
 
 #[test]
 fn custom_page_sizes() {
-    // memory_max_i64.wast: 64-bit memories of one-byte pages, which need memory64.
-    run_set_but("proposals/custom-page-sizes", &["memory_max_i64.wast"]);
+    run_set("proposals/custom-page-sizes");
+}
+
+#[test]
+fn memory64() {
+    run_set("proposals/memory64");
 }
 
 #[test]

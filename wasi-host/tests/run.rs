@@ -564,3 +564,55 @@ fn memories_of_one_byte_pages_end_where_they_say() {
         );
     }
 }
+
+/// 64-bit memories: indices are `i64`, checked against the length in the code (no guard can
+/// cover them), including indices whose sum with the offset passes 2^64.
+#[test]
+fn memory64_indices_are_checked_in_the_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = wat::parse_str(
+        r#"(module
+          (memory i64 1 4)
+          (func (export "store_load") (param i64) (result i64)
+            (i64.store (local.get 0) (i64.const 0x1122334455667788))
+            (i64.load (local.get 0)))
+          (func (export "load_far") (param i64) (result i32)
+            (i32.load offset=0xffffffff (local.get 0)))
+          (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0)))
+          (func (export "grow_then_size") (result i64)
+            (drop (memory.grow (i64.const 2)))
+            (memory.size))
+          (func (export "fill_far") (param i64)
+            (memory.fill (local.get 0) (i32.const 1) (i64.const 16))))"#,
+    )
+    .unwrap();
+    let options = sowa_compiler::Options {
+        proposals: sowa_compiler::Proposals::DEFAULT.with("memory64").unwrap(),
+        ..Default::default()
+    };
+    let so = compile_with(dir.path(), "mem64", &wasm, &options);
+    let so = so.to_str().unwrap();
+    let run = |args: &[&str]| sowa(&[&["run", "--invoke"], args].concat());
+    assert_eq!(
+        stdout(&run(&["store_load", so, "65528"])),
+        "1234605616436508552\n"
+    );
+    assert_eq!(stdout(&run(&["grow", so, "3"])), "1\n");
+    assert_eq!(stdout(&run(&["grow", so, "4"])), "-1\n");
+    assert_eq!(stdout(&run(&["grow_then_size", so])), "3\n");
+    for args in [
+        &["store_load", so, "65529"][..],
+        &["store_load", so, "18446744073709551615"],
+        &["load_far", so, "18446744069414584321"],
+        &["load_far", so, "0"],
+        &["fill_far", so, "65521"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(134), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("out of bounds memory access"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}

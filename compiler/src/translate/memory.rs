@@ -2,9 +2,13 @@
 //!
 //! 32-bit memories are reserved whole with guard pages behind them (see the runtime), so an access
 //! is `base + zext(index) + offset` with no bounds check: an out-of-bounds access faults and the
-//! fault is reported as the trap recorded for the instruction. A memory of custom page size can
-//! end inside a host page, where no guard can start, so its accesses are checked against its
-//! length first (`index + offset + size <= length`, in 64 bits, where it cannot overflow).
+//! fault is reported as the trap recorded for the instruction. Two kinds of memory are checked
+//! against their length instead (`index + offset + size <= length`): a memory of custom page
+//! size, which can end inside a host page where no guard can start, and a 64-bit memory, whose
+//! indices no reservation covers (there the sum is computed with an overflow trap).
+//!
+//! Addresses and lengths reach the runtime's builtins as 64-bit values, zero-extended from a
+//! 32-bit memory's.
 
 use super::{trap_code, trusted, trusted_readonly, FuncTranslator};
 use crate::error::Result;
@@ -52,6 +56,24 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .with_trap_code(Some(trap_code(TrapKind::MemoryOutOfBounds)))
     }
 
+    /// `v` (an address, length or page count of a 32-bit or 64-bit memory) as an `i64`.
+    fn widen_addr(&mut self, v: Value) -> Value {
+        if self.b.func.dfg.value_type(v) == types::I64 {
+            v
+        } else {
+            self.b.ins().uextend(types::I64, v)
+        }
+    }
+
+    /// An `i64` from the runtime as the memory's index type (`i32` unless `memory64`).
+    fn narrow_addr(&mut self, v: Value, memory64: bool) -> Value {
+        if memory64 {
+            v
+        } else {
+            self.b.ins().ireduce(types::I32, v)
+        }
+    }
+
     /// The native address of an access of `bytes` at `index + memarg.offset`, and the static
     /// offset left to fold; traps first when the memory needs explicit bounds checks and the
     /// access is out of bounds.
@@ -60,25 +82,26 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             unreachable!("GC arrays are not enabled")
         };
         let base = self.mem_bases[mem as usize];
-        let idx = self.b.ins().uextend(types::I64, index);
-        if self.mem_types[mem as usize].page_size() != sowa_targets::types::WASM_PAGE_SIZE {
+        let idx = self.widen_addr(index);
+        let ty = self.mem_types[mem as usize];
+        if ty.memory64 || ty.page_size() != sowa_targets::types::WASM_PAGE_SIZE {
             let def = self.memory_def(mem);
             let len = self
                 .b
                 .ins()
                 .load(types::I64, trusted(), def, memory::LENGTH as i32);
-            let end = self
-                .b
-                .ins()
-                .iadd_imm_u(idx, (memarg.offset + bytes as u64) as i64);
+            let oob = trap_code(TrapKind::MemoryOutOfBounds);
+            // An offset and size past 2^64 saturate to all ones, which no memory reaches; an
+            // index that carries the sum past 2^64 traps in the add.
+            let reach = memarg.offset.saturating_add(bytes as u64);
+            let reach = self.b.ins().iconst(types::I64, reach as i64);
+            let end = self.b.ins().uadd_overflow_trap(idx, reach, oob);
             let out = self.b.ins().icmp(
                 cranelift_codegen::ir::condcodes::IntCC::UnsignedGreaterThan,
                 end,
                 len,
             );
-            self.b
-                .ins()
-                .trapnz(out, trap_code(TrapKind::MemoryOutOfBounds));
+            self.b.ins().trapnz(out, oob);
         }
         let addr = self.b.ins().iadd(base, idx);
         match i32::try_from(memarg.offset) {
@@ -160,19 +183,22 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                     .b
                     .ins()
                     .load(I64, trusted(), def, memory::LENGTH as i32);
-                let shift = self.mem_types[*mem as usize].page_size_log2;
-                let pages = self.b.ins().ushr_imm_u(len, shift as i64);
-                let v = self.b.ins().ireduce(I32, pages);
+                let ty = self.mem_types[*mem as usize];
+                let pages = self.b.ins().ushr_imm_u(len, ty.page_size_log2 as i64);
+                let v = self.narrow_addr(pages, ty.memory64);
                 self.push(v);
             }
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop();
+                let delta = self.widen_addr(delta);
                 let m = self.i32const(*mem);
                 let r = self.call_builtin(Builtin::memory_grow, &[m, delta])[0];
+                let r = self.narrow_addr(r, self.mem_types[*mem as usize].memory64);
                 self.push(r);
             }
             Operator::MemoryFill { mem } => {
                 let (dst, val, len) = self.pop3();
+                let (dst, len) = (self.widen_addr(dst), self.widen_addr(len));
                 let m = self.i32const(*mem);
                 self.call_builtin_checked(
                     Builtin::memory_fill,
@@ -182,6 +208,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             }
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 let (dst, src, len) = self.pop3();
+                let (dst, src, len) = (
+                    self.widen_addr(dst),
+                    self.widen_addr(src),
+                    self.widen_addr(len),
+                );
                 let d = self.i32const(*dst_mem);
                 let s = self.i32const(*src_mem);
                 self.call_builtin_checked(
@@ -192,6 +223,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             }
             Operator::MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.widen_addr(dst);
                 let m = self.i32const(*mem);
                 let d = self.i32const(*data_index);
                 self.call_builtin_checked(

@@ -316,7 +316,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 sig.params.push(AbiParam::new(types::I64));
                 let bt = |t: &BType| match t {
                     BType::I32 => types::I32,
-                    BType::Ptr => types::I64,
+                    BType::I64 | BType::Ptr => types::I64,
                 };
                 sig.params
                     .extend(builtin.params().iter().map(|t| AbiParam::new(bt(t))));

@@ -382,7 +382,14 @@ impl Instance {
         // Only the segments memory images do not hold: for a module whose memory 0 has an
         // image, none of that memory's (already in place, mapped from the file).
         for d in &m.active_data {
-            let off = eval(inst, &d.offset, ValType::I32) as u32 as usize;
+            // SAFETY: memories live in the store; no wasm runs concurrently.
+            let memory64 = unsafe { (*inst.memories[d.memory as usize]).ty.memory64 };
+            let off = if memory64 {
+                eval(inst, &d.offset, ValType::I64) as u64
+            } else {
+                eval(inst, &d.offset, ValType::I32) as u32 as u64
+            };
+            let off = usize::try_from(off).unwrap_or(usize::MAX);
             let bytes = tables
                 .data_segment(d.segment)
                 .and_then(|r| mi.artifact.data(&r))

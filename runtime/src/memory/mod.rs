@@ -20,6 +20,9 @@ use sowa_targets::MemoryType;
 /// each ends 14 bytes past 8 GiB, where another mapping could be.
 const RESERVATION: usize = (8 << 30) + WASM_PAGE_SIZE as usize;
 
+/// The largest a memory of any kind may grow: what the reservation's index part holds.
+const MAX_BYTES: u64 = 1 << 32;
+
 /// A module's memory image (see `sowa_targets::artifact::MemoryImage`) to map into a new
 /// memory: where it is in the module's file and where it goes in memory.
 pub(crate) struct ImageSource<'a> {
@@ -65,7 +68,9 @@ impl MemoryData {
         image: Option<ImageSource<'_>>,
     ) -> Result<MemoryData, MemoryError> {
         let limit = limit_pages.saturating_mul(WASM_PAGE_SIZE) >> ty.page_size_log2;
-        let by_index = ty.max_pages_by_index();
+        // A 64-bit memory lives in the same reservation, so it stops at 4 GiB as a 32-bit one
+        // does (its `memory.grow` past that returns -1).
+        let by_index = ty.max_pages_by_index().min(MAX_BYTES >> ty.page_size_log2);
         let max_pages = ty.max.unwrap_or(by_index).min(by_index).min(limit);
         if ty.min > max_pages {
             return Err(MemoryError::TooLarge(

@@ -34,12 +34,22 @@ enum Outcome {
     Skip(String),
 }
 
-/// The proposals a script's set needs: none for the numbered spec versions.
+/// The proposals a script's set needs: none for the numbered spec versions, its own (and those
+/// its scripts use) for a proposal's, since some of them check that later proposals are off
+/// (memory64's predate multiple memories); all for a proposal sowa does not know.
 fn options(script: &str, jobs: usize) -> Options {
-    let proposals = if script.starts_with("proposals/") {
-        Proposals::ALL
-    } else {
-        Proposals::NONE
+    let proposals = match script.strip_prefix("proposals/") {
+        Some(rest) => {
+            let name = rest.split('/').next().unwrap_or(rest);
+            let needs = match name {
+                "custom-page-sizes" => "custom-page-sizes,memory64,multi-memory",
+                other => other,
+            };
+            Proposals::NONE.with(needs).unwrap_or(Proposals::ALL)
+        }
+        // WebAssembly 3.0 is 2.0 plus the proposals it merged, sowa's among them.
+        None if script.starts_with("wasm-v3/") => Proposals::ALL,
+        None => Proposals::NONE,
     };
     Options {
         proposals,
