@@ -81,6 +81,9 @@ fn compile_writes_what_the_compiler_writes() {
 
 #[test]
 fn inspect_shows_what_a_so_holds() {
+    if !own_runner() {
+        return; // the device build leaves `inspect` out
+    }
     let dir = tempfile::tempdir().unwrap();
     let so = compile_wat(dir.path(), "m", MODULE);
     let o = sowa(&["inspect", so.to_str().unwrap()]);
@@ -135,6 +138,9 @@ fn inspect_shows_what_a_so_holds() {
 
 #[test]
 fn inspect_json_is_complete_and_adds_up() {
+    if !own_runner() {
+        return; // the device build leaves `inspect` out
+    }
     let dir = tempfile::tempdir().unwrap();
     let so = compile_wat(dir.path(), "m", MODULE);
     let o = sowa(&["inspect", "--json", so.to_str().unwrap()]);
@@ -162,6 +168,9 @@ fn inspect_json_is_complete_and_adds_up() {
 
 #[test]
 fn inspect_reads_other_targets_and_signed_files() {
+    if !own_runner() {
+        return; // the device build leaves `inspect` out
+    }
     use sowa_targets::artifact::signature::SecretKey;
     use sowa_targets::Arch;
     let dir = tempfile::tempdir().unwrap();
@@ -193,32 +202,26 @@ fn inspect_reads_other_targets_and_signed_files() {
 }
 
 #[test]
-fn inspect_describes_a_wasm_or_says_why_it_cannot() {
+fn inspect_describes_a_wasm_and_refuses_what_is_neither() {
+    if !own_runner() {
+        return; // the device build leaves `inspect` out
+    }
     let dir = tempfile::tempdir().unwrap();
     let wasm = write_wasm(dir.path());
     let o = sowa(&["inspect", wasm.to_str().unwrap()]);
-    if own_runner() {
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        let text = stdout(&o);
-        assert!(text.contains("WebAssembly module (not compiled)"), "{text}");
-        assert!(text.contains("bytes of bytecode"), "{text}");
-        assert!(
-            text.contains("data segments: 1 active, 1 passive, 18 bytes"),
-            "{text}"
-        );
-        assert!(text.contains("sowa compile"), "{text}");
-        let o = sowa(&["inspect", "--json", wasm.to_str().unwrap()]);
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(v["kind"], "wasm");
-        assert_eq!(v["module"]["functions"]["imported"], 1);
-    } else {
-        assert_eq!(o.status.code(), Some(1));
-        assert!(
-            stderr(&o).contains("built without the compiler"),
-            "{}",
-            stderr(&o)
-        );
-    }
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("WebAssembly module (not compiled)"), "{text}");
+    assert!(text.contains("bytes of bytecode"), "{text}");
+    assert!(
+        text.contains("data segments: 1 active, 1 passive, 18 bytes"),
+        "{text}"
+    );
+    assert!(text.contains("sowa compile"), "{text}");
+    let o = sowa(&["inspect", "--json", wasm.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["kind"], "wasm");
+    assert_eq!(v["module"]["functions"]["imported"], 1);
     // Something else entirely: an error that says what inspect reads.
     let junk = dir.path().join("junk.so");
     std::fs::write(&junk, b"\x7fELF and then nothing").unwrap();
@@ -233,13 +236,10 @@ fn inspect_describes_a_wasm_or_says_why_it_cannot() {
 
 #[test]
 fn every_command_has_examples_in_its_help() {
-    let mut commands = vec![
-        vec!["--help"],
-        vec!["run", "--help"],
-        vec!["inspect", "--help"],
-    ];
+    let mut commands = vec![vec!["--help"], vec!["run", "--help"]];
     if own_runner() {
         commands.push(vec!["compile", "--help"]);
+        commands.push(vec!["inspect", "--help"]);
     }
     for args in commands {
         let o = sowa(&args);

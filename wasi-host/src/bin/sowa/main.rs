@@ -15,6 +15,7 @@
 
 #![no_main]
 
+#[cfg(feature = "inspect")]
 mod inspect;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +54,7 @@ enum Command {
     Compile(sowa_compiler::cli::CompileArgs),
     /// Show what a `.so` (or a `.wasm`) holds: target, compiler, imports, exports, memories,
     /// the largest functions, the sizes of its parts.
+    #[cfg(feature = "inspect")]
     Inspect(inspect::InspectArgs),
 }
 
@@ -382,6 +384,7 @@ pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) ->
             Command::Run(a) => run(a, &mut phases),
             #[cfg(feature = "compiler")]
             Command::Compile(a) => sowa_compiler::cli::run(&a).map(|()| 0),
+            #[cfg(feature = "inspect")]
             Command::Inspect(a) => inspect::run(&a).map(|text| {
                 print!("{text}");
                 0
