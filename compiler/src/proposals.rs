@@ -51,7 +51,8 @@ const KNOWN: [Proposal; 7] = [
     },
 ];
 
-/// A set of post-2.0 proposals a module may use (bit `i` is [`KNOWN`]`[i]`).
+/// A set of post-2.0 proposals a module may use (bit `i` stands for the `i`th proposal of the
+/// list above).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Proposals(u32);
 
