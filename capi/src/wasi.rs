@@ -26,9 +26,6 @@ pub struct CWasiConfig {
     pub ndirs: usize,
 }
 
-/// Status of a program that traps, as `sowa run` and Wasmtime give.
-const TRAP_STATUS: i32 = 134;
-
 /// # Safety
 /// `p` holds `n` C strings.
 unsafe fn strings(
@@ -66,9 +63,8 @@ unsafe fn context(config: *const CWasiConfig) -> Result<WasiCtx, Box<Error>> {
     }
     let mut ctx = WasiCtx::new(argv, env);
     for d in &dirs {
-        let (host, guest) = d.split_once("::").unwrap_or((d, d));
-        ctx.preopen_dir(std::path::Path::new(host), guest)
-            .map_err(|e| Error::new(format!("directory {host}: {e}")))?;
+        ctx.preopen(d)
+            .map_err(|e| Error::new(format!("directory {e}")))?;
     }
     Ok(ctx)
 }
@@ -146,7 +142,7 @@ pub unsafe extern "C" fn sowa_wasi_run(
             None => {
                 // SAFETY: `trap` is null or writable per the contract.
                 unsafe { give(trap, t) };
-                TRAP_STATUS
+                sowa_wasi::TRAP_STATUS as i32
             }
         },
     };

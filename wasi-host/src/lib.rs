@@ -69,6 +69,10 @@ use fdtable::{Descriptor, FdTable, Kind};
 use std::os::fd::OwnedFd;
 use std::path::Path;
 
+/// Exit status of a program that traps, as Wasmtime's CLI gives it (128 + SIGABRT): what
+/// `sowa run` exits with and `sowa_wasi_run` reports.
+pub const TRAP_STATUS: u8 = 134;
+
 /// What a WASI program sees of the host.
 #[derive(Debug)]
 pub struct WasiCtx {
@@ -88,6 +92,14 @@ impl WasiCtx {
             env,
             table: FdTable::with_stdio(),
         }
+    }
+
+    /// Gives the program a directory written as `sowa run --dir` takes it: `HOST`, seen under
+    /// the same name, or `HOST::GUEST`; returns its descriptor. The error names `HOST`.
+    pub fn preopen(&mut self, spec: &str) -> Result<u32, String> {
+        let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+        self.preopen_dir(Path::new(host), guest)
+            .map_err(|e| format!("{host}: {e}"))
     }
 
     /// Gives the program the host directory `host` under the name `guest`; returns its

@@ -555,14 +555,18 @@ fn memories_of_one_byte_pages_end_where_they_say() {
         &["load32", so, "97"],
         &["grow_then_load", so, "105"],
     ] {
-        let o = run(args);
-        assert_eq!(o.status.code(), Some(134), "{args:?}: {}", stdout(&o));
-        assert!(
-            stderr(&o).contains("out of bounds memory access"),
-            "{args:?}: {}",
-            stderr(&o)
-        );
+        assert_out_of_bounds(args, &run(args));
     }
+}
+
+/// `o`, the run of `args`, ended in an out-of-bounds trap (status 134, the trap's message).
+fn assert_out_of_bounds(args: &[&str], o: &std::process::Output) {
+    assert_eq!(o.status.code(), Some(134), "{args:?}: {}", stdout(o));
+    assert!(
+        stderr(o).contains("out of bounds memory access"),
+        "{args:?}: {}",
+        stderr(o)
+    );
 }
 
 /// 64-bit memories: indices are `i64`, checked against the length in the code (no guard can
@@ -607,12 +611,6 @@ fn memory64_indices_are_checked_in_the_code() {
         &["load_far", so, "0"],
         &["fill_far", so, "65521"],
     ] {
-        let o = run(args);
-        assert_eq!(o.status.code(), Some(134), "{args:?}: {}", stdout(&o));
-        assert!(
-            stderr(&o).contains("out of bounds memory access"),
-            "{args:?}: {}",
-            stderr(&o)
-        );
+        assert_out_of_bounds(args, &run(args));
     }
 }

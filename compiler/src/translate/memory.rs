@@ -50,6 +50,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.vmctx_load(types::I64, off, true)
     }
 
+    /// The current length in bytes of memory `index` (not read-only: it grows).
+    fn memory_length(&mut self, index: u32) -> Value {
+        let def = self.memory_def(index);
+        self.b
+            .ins()
+            .load(types::I64, trusted(), def, memory::LENGTH as i32)
+    }
+
     pub(super) fn heap_flags() -> MemFlagsData {
         MemFlagsData::new()
             .with_endianness(cranelift_codegen::ir::Endianness::Little)
@@ -85,11 +93,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let idx = self.widen_addr(index);
         let ty = self.mem_types[mem as usize];
         if ty.memory64 || ty.page_size() != sowa_targets::types::WASM_PAGE_SIZE {
-            let def = self.memory_def(mem);
-            let len = self
-                .b
-                .ins()
-                .load(types::I64, trusted(), def, memory::LENGTH as i32);
+            let len = self.memory_length(mem);
             let oob = trap_code(TrapKind::MemoryOutOfBounds);
             // An offset and size past 2^64 saturate to all ones, which no memory reaches; an
             // index that carries the sum past 2^64 traps in the add.
@@ -178,11 +182,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             }
             Operator::I64Store32 { memarg } => self.store(memarg, 4),
             Operator::MemorySize { mem } => {
-                let def = self.memory_def(*mem);
-                let len = self
-                    .b
-                    .ins()
-                    .load(I64, trusted(), def, memory::LENGTH as i32);
+                let len = self.memory_length(*mem);
                 let ty = self.mem_types[*mem as usize];
                 let pages = self.b.ins().ushr_imm_u(len, ty.page_size_log2 as i64);
                 let v = self.narrow_addr(pages, ty.memory64);

@@ -25,9 +25,6 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-/// Status when the program traps (as Wasmtime's CLI: 128 + SIGABRT).
-const TRAP_STATUS: u8 = 134;
-
 #[derive(Parser)]
 #[command(
     name = "sowa",
@@ -167,7 +164,7 @@ fn report_trap(t: &Trap) -> u8 {
         return code as u8;
     }
     eprintln!("error: {t}");
-    TRAP_STATUS
+    sowa_wasi::TRAP_STATUS
 }
 
 /// Start-up phases, timed when `SOWA_STARTUP_TRACE` is set and reported on stderr as one line,
@@ -270,9 +267,7 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
     // Directories first, then sockets: wasi-libc stops looking for preopened directories at
     // the first descriptor that is not one.
     for d in &args.dirs {
-        let (host, guest) = d.split_once("::").unwrap_or((d, d));
-        wasi.preopen_dir(std::path::Path::new(host), guest)
-            .map_err(|e| format!("--dir {host}: {e}"))?;
+        wasi.preopen(d).map_err(|e| format!("--dir {e}"))?;
     }
     for addr in &args.tcplisten {
         let l =
