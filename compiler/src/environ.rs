@@ -9,7 +9,7 @@ use sowa_targets::artifact::{
     ConstExpr, ConstOp, DataSegment, ElemItems, ElementSegment, Export, ExternKind, GlobalDef,
     Import, ImportKind, Manifest, SegmentMode, TableDef,
 };
-use sowa_targets::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+use sowa_targets::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
 use wasmparser::{
     FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources,
     WasmFeatures,
@@ -189,7 +189,7 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                                 m.elem_funcs.push(f?);
                             }
                             let len = m.elem_funcs.len() as u32 - start;
-                            (RefType::Func, ElemItems::Funcs { start, len })
+                            (RefType::FUNCREF, ElemItems::Funcs { start, len })
                         }
                         wasmparser::ElementItems::Expressions(rt, r) => {
                             let ty = ref_type(rt, e.range.start)?;
@@ -260,15 +260,35 @@ pub fn val_type(t: wasmparser::ValType, offset: u64) -> Result<ValType> {
     })
 }
 
-/// Converts a parser reference type (only `funcref` and `externref` are supported).
+/// Converts a parser reference type (the function and extern hierarchies; GC's are refused).
 pub fn ref_type(r: wasmparser::RefType, offset: u64) -> Result<RefType> {
-    if r == wasmparser::RefType::FUNCREF {
-        Ok(RefType::Func)
-    } else if r == wasmparser::RefType::EXTERNREF {
-        Ok(RefType::Extern)
-    } else {
-        Err(unsupported(offset, format!("reference type {r}")))
-    }
+    Ok(RefType {
+        nullable: r.is_nullable(),
+        heap: heap_type(r.heap_type(), offset)?,
+    })
+}
+
+/// Converts a parser heap type (a concrete one by its index in the module's type section).
+pub fn heap_type(h: wasmparser::HeapType, offset: u64) -> Result<HeapType> {
+    use wasmparser::AbstractHeapType as A;
+    Ok(match h {
+        wasmparser::HeapType::Abstract { shared: false, ty } => match ty {
+            A::Func => HeapType::Func,
+            A::Extern => HeapType::Extern,
+            A::NoFunc => HeapType::NoFunc,
+            A::NoExtern => HeapType::NoExtern,
+            _ => {
+                return Err(unsupported(
+                    offset,
+                    format!("heap type {ty:?} (GC proposal)"),
+                ))
+            }
+        },
+        wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) => {
+            HeapType::Concrete(i)
+        }
+        other => return Err(unsupported(offset, format!("heap type {other:?}"))),
+    })
 }
 
 fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
@@ -316,12 +336,9 @@ fn const_expr(e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
             O::F32Const { value } => ConstOp::F32Const(value.bits()),
             O::F64Const { value } => ConstOp::F64Const(value.bits()),
             O::V128Const { value } => ConstOp::V128Const(u128::from_le_bytes(*value.bytes())),
-            O::RefNull { hty } => ConstOp::RefNull(match hty {
-                wasmparser::HeapType::Abstract {
-                    ty: wasmparser::AbstractHeapType::Extern,
-                    ..
-                } => RefType::Extern,
-                _ => RefType::Func,
+            O::RefNull { hty } => ConstOp::RefNull(RefType {
+                nullable: true,
+                heap: heap_type(hty, offset)?,
             }),
             O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
             O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),

@@ -5,7 +5,8 @@
 use wasmparser::WasmFeatures;
 
 /// One proposal: its name, the validator feature behind it, and whether Wasmtime enables it
-/// by default (sowa's default follows).
+/// by default (sowa's default follows: Wasmtime 48 enables WebAssembly 3.0, wasmparser's
+/// `WASM3`, of which sowa compiles these).
 struct Proposal {
     name: &'static str,
     feature: WasmFeatures,
@@ -13,7 +14,7 @@ struct Proposal {
 }
 
 /// Every proposal sowa compiles, in the order they are listed and recorded.
-const KNOWN: [Proposal; 7] = [
+const KNOWN: [Proposal; 8] = [
     Proposal {
         name: "extended-const",
         feature: WasmFeatures::EXTENDED_CONST,
@@ -35,6 +36,11 @@ const KNOWN: [Proposal; 7] = [
         default: true,
     },
     Proposal {
+        name: "function-references",
+        feature: WasmFeatures::FUNCTION_REFERENCES,
+        default: true,
+    },
+    Proposal {
         name: "wide-arithmetic",
         feature: WasmFeatures::WIDE_ARITHMETIC,
         default: false,
@@ -42,7 +48,7 @@ const KNOWN: [Proposal; 7] = [
     Proposal {
         name: "memory64",
         feature: WasmFeatures::MEMORY64,
-        default: false,
+        default: true,
     },
     Proposal {
         name: "custom-page-sizes",
@@ -150,6 +156,7 @@ mod tests {
     fn defaults_follow_wasmtime_and_specs_apply_left_to_right() {
         let d = Proposals::DEFAULT;
         assert!(d.contains("tail-call") && !d.contains("wide-arithmetic"));
+        assert!(d.contains("function-references") && d.contains("memory64"));
         let p = d.with("wide-arithmetic,tail-call=n").unwrap();
         assert!(p.contains("wide-arithmetic") && !p.contains("tail-call"));
         assert_eq!(d.with("all").unwrap(), Proposals::ALL);

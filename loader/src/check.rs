@@ -9,7 +9,7 @@ use sowa_targets::artifact::{
     Span, TableId, Tables,
 };
 use sowa_targets::types::DEFAULT_PAGE_SIZE_LOG2;
-use sowa_targets::Arch;
+use sowa_targets::{Arch, HeapType, RefType, ValType};
 
 fn corrupt(msg: impl Into<String>) -> LoadError {
     LoadError::Corrupt(msg.into())
@@ -37,12 +37,36 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
     if t.count(TableId::DataSegments) != m.num_data as usize {
         return Err(corrupt("data segment count mismatch"));
     }
-    for imp in &m.imports {
-        if let ImportKind::Func(t) = imp.kind {
-            if t >= ntypes {
-                return Err(corrupt("import type index out of range"));
-            }
+    // Without GC's recursion groups a type names only types before it, which is what lets the
+    // runtime canonicalise them in one pass.
+    for (i, ty) in m.types.iter().enumerate() {
+        if ty.concrete_refs().any(|r| r as usize >= i) {
+            return Err(corrupt("type names a type not defined before it"));
         }
+    }
+    let known = |t: ValType| match t {
+        ValType::Ref(RefType {
+            heap: HeapType::Concrete(i),
+            ..
+        }) => i < ntypes,
+        _ => true,
+    };
+    for imp in &m.imports {
+        let ok = match imp.kind {
+            ImportKind::Func(t) => t < ntypes,
+            ImportKind::Table(t) => known(ValType::Ref(t.elem)),
+            ImportKind::Global(g) => known(g.ty),
+            ImportKind::Memory(_) => true,
+        };
+        if !ok {
+            return Err(corrupt("import type index out of range"));
+        }
+    }
+    if !m.tables.iter().all(|t| known(ValType::Ref(t.ty.elem)))
+        || !m.globals.iter().all(|g| known(g.ty.ty))
+        || !m.elements.iter().all(|e| known(ValType::Ref(e.ty)))
+    {
+        return Err(corrupt("type index out of range"));
     }
     // The code's bounds checks and the runtime's arithmetic assume the page sizes WebAssembly
     // allows, and sizes its index space can hold.

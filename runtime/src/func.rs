@@ -312,15 +312,27 @@ impl Func {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
-        if args.len() != self.ty.params.len()
-            || args.iter().zip(&self.ty.params).any(|(a, t)| a.ty() != *t)
-        {
-            return Err(Trap::host(format!(
-                "wrong arguments: expected {:?}, got {:?}",
-                self.ty.params,
-                args.iter().map(|a| a.ty()).collect::<Vec<_>>()
-            )));
+        let owner = self.store.tag.get();
+        let wrong = |why: String| {
+            Trap::host(format!(
+                "wrong arguments: the function takes {}; {why}",
+                FuncType {
+                    params: self.ty.params.clone(),
+                    results: vec![]
+                }
+            ))
+        };
+        if args.len() != self.ty.params.len() {
+            return Err(wrong(format!("{} given", args.len())));
         }
+        // Each argument of its parameter's type or a subtype (a null where the parameter is
+        // non-nullable, or a function of another type for a typed reference, is refused).
+        let raw = args
+            .iter()
+            .zip(&self.ty.params)
+            .map(|(a, t)| a.to_raw_checked(*t, owner))
+            .collect::<Result<Vec<u128>, _>>()
+            .map_err(|e| wrong(e.to_string()))?;
         if let Some(h) = self.host() {
             // SAFETY: host functions live in the store we keep alive.
             let h = unsafe { &*h };
@@ -345,12 +357,7 @@ impl Func {
             ));
         }
         let mut slots: Vec<u128> = vec![0; args.len().max(self.ty.results.len()).max(1)];
-        let owner = self.store.tag.get();
-        for (s, a) in slots.iter_mut().zip(args) {
-            *s = a
-                .to_raw_in(owner)
-                .map_err(|e| Trap::host(format!("argument: {e}")))?;
-        }
+        slots[..raw.len()].copy_from_slice(&raw);
         let limits = self.store.vm_limits.get();
         // SAFETY: the limits record lives in the store.
         let saved = unsafe { (*limits).stack_limit };

@@ -84,7 +84,7 @@ pub use linker::{Linker, SharedHostFn};
 pub use memory::{Memory, MemoryError};
 pub use module::Module;
 pub use sowa_loader::{LoadError, PublicKey};
-pub use sowa_targets::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+pub use sowa_targets::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
 pub use store::{Store, StoreInUse, StoreLimits};
 pub use table::Table;
 pub use traps::{Trap, TrapKind, TrapReason};

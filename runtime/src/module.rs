@@ -5,6 +5,7 @@ use crate::types_registry;
 use sowa_loader::{Artifact, LoadError, PublicKey};
 use sowa_targets::artifact::{ExternKind, ModuleInfo, Tables};
 use sowa_targets::vmctx::VMOffsets;
+use sowa_targets::{RefType, ValType};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,6 +27,9 @@ pub(crate) struct ModuleInner {
     pub offsets: VMOffsets,
     /// Canonical signature id of each module type.
     pub type_ids: Vec<u32>,
+    /// Each module type with its concrete references renumbered to canonical ids: the form
+    /// the runtime's types take, so that those of different modules compare.
+    pub canonical_types: Vec<sowa_targets::FuncType>,
     /// Entry trampoline address per module type index (0 where none).
     pub entry_trampolines: Vec<usize>,
     /// Host bridge address per module type index (0 where none).
@@ -91,11 +95,7 @@ impl Module {
     fn new(artifact: Artifact) -> Module {
         let info = artifact.info();
         let text = artifact.text().start() as usize;
-        let type_ids = info
-            .types
-            .iter()
-            .map(types_registry::canonical_id)
-            .collect();
+        let (canonical_types, type_ids) = types_registry::register_module(&info.types);
         let mut entry_trampolines = vec![0; info.types.len()];
         for (t, span) in &info.entry_trampolines {
             entry_trampolines[*t as usize] = text + span.offset as usize;
@@ -119,6 +119,7 @@ impl Module {
                 id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 offsets: VMOffsets::new(info.vm_counts()),
                 type_ids,
+                canonical_types,
                 entry_trampolines,
                 host_bridges,
                 artifact,
@@ -150,6 +151,20 @@ impl Module {
 }
 
 impl ModuleInner {
+    /// `t` with its concrete reference (if any) renumbered from this module's type indices to
+    /// canonical ids.
+    pub fn canonical(&self, t: ValType) -> ValType {
+        t.map_concrete(|i| self.type_ids.get(i as usize).copied().unwrap_or(0))
+    }
+
+    /// A table or global type of this module in canonical form.
+    pub fn canonical_ref(&self, t: RefType) -> RefType {
+        match self.canonical(ValType::Ref(t)) {
+            ValType::Ref(r) => r,
+            _ => t,
+        }
+    }
+
     /// The decoded manifest core.
     pub fn info(&self) -> &ModuleInfo {
         self.artifact.info()

@@ -6,7 +6,8 @@
 //! enters, so a reference cannot outlive its store or its store's [`crate::Store::reset`], nor
 //! cross into another store, nor be forged from an integer.
 
-use sowa_targets::{RefType, ValType};
+use crate::func::VMFuncRef;
+use sowa_targets::{HeapType, RefType, ValType};
 
 /// A non-null reference to a function of one store (and one period between resets of it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,12 +20,18 @@ pub struct FuncRef {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
     /// The value's type is not the one expected.
-    #[error("a value of type {found:?} where {expected:?} is expected")]
+    #[error("a value of type {found} where {expected} is expected")]
     Type {
         /// The type required.
         expected: ValType,
         /// The value's type.
         found: ValType,
+    },
+    /// A null reference where the type does not admit null.
+    #[error("a null reference where a non-null {expected} is expected")]
+    Null {
+        /// The type required.
+        expected: ValType,
     },
     /// A function reference of another store, or from before the store was reset.
     #[error(
@@ -68,12 +75,13 @@ impl Val {
             Val::F32(_) => ValType::F32,
             Val::F64(_) => ValType::F64,
             Val::V128(_) => ValType::V128,
-            Val::FuncRef(_) => ValType::Ref(RefType::Func),
-            Val::ExternRef(_) => ValType::Ref(RefType::Extern),
+            Val::FuncRef(_) => ValType::Ref(RefType::FUNCREF),
+            Val::ExternRef(_) => ValType::Ref(RefType::EXTERNREF),
         }
     }
 
-    /// The zero (or null) value of `ty`.
+    /// The zero (or null) value of `ty` (null also for a non-nullable reference type, which
+    /// has no default: a place of that type must be written before it is read).
     pub fn default_for(ty: ValType) -> Val {
         match ty {
             ValType::I32 => Val::I32(0),
@@ -81,8 +89,8 @@ impl Val {
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(0),
-            ValType::Ref(RefType::Func) => Val::FuncRef(None),
-            ValType::Ref(RefType::Extern) => Val::ExternRef(None),
+            ValType::Ref(r) if r.is_extern() => Val::ExternRef(None),
+            ValType::Ref(_) => Val::FuncRef(None),
         }
     }
 
@@ -109,15 +117,46 @@ impl Val {
         }
     }
 
-    /// Encodes the value for a place of type `ty` in the store tagged `owner`.
+    /// Encodes the value for a place of type `ty` (canonical: see `HeapType::Concrete`) in the
+    /// store tagged `owner`: the value must be of that type or a subtype, so a null cannot go
+    /// where none is allowed, nor a function of another type into a typed reference.
     pub(crate) fn to_raw_checked(self, ty: ValType, owner: u64) -> Result<u128, ValueError> {
-        if self.ty() != ty {
+        // The store first: only then may a function record be read below.
+        let raw = self.to_raw_in(owner)?;
+        let fits = match (self, ty) {
+            (Val::FuncRef(r), ValType::Ref(t)) if !t.is_extern() => match (r, t.heap) {
+                (None, _) => t.nullable,
+                (Some(_), HeapType::Func) => true,
+                (Some(f), HeapType::Concrete(id)) => {
+                    // SAFETY: a reference of this store (checked above) is the address of a
+                    // funcref record the store keeps alive.
+                    unsafe { (*(f.record as *const VMFuncRef)).type_id == id }
+                }
+                (Some(_), _) => false,
+            },
+            (Val::ExternRef(r), ValType::Ref(t)) if t.is_extern() => {
+                if r.is_none() {
+                    t.nullable
+                } else {
+                    t.heap == HeapType::Extern
+                }
+            }
+            (v, t) => v.ty() == t,
+        };
+        let null = matches!(self, Val::FuncRef(None) | Val::ExternRef(None));
+        if !fits
+            && null
+            && matches!(ty, ValType::Ref(t) if t.is_extern() == matches!(self, Val::ExternRef(_)))
+        {
+            return Err(ValueError::Null { expected: ty });
+        }
+        if !fits {
             return Err(ValueError::Type {
                 expected: ty,
                 found: self.ty(),
             });
         }
-        self.to_raw_in(owner)
+        Ok(raw)
     }
 
     /// Decodes a slot of the store tagged `owner` holding a value of type `ty`.
@@ -129,11 +168,11 @@ impl Val {
             ValType::F64 => Val::F64(raw as u64),
             ValType::V128 => Val::V128(raw),
             // Only the low 8 bytes: a slot that held a wider value before keeps its upper bytes.
-            ValType::Ref(RefType::Func) => Val::FuncRef((raw as u64 != 0).then_some(FuncRef {
+            ValType::Ref(r) if r.is_extern() => Val::ExternRef(externref_from_raw(raw as u64)),
+            ValType::Ref(_) => Val::FuncRef((raw as u64 != 0).then_some(FuncRef {
                 record: raw as u64 as usize,
                 owner,
             })),
-            ValType::Ref(RefType::Extern) => Val::ExternRef(externref_from_raw(raw as u64)),
         }
     }
 

@@ -17,4 +17,4 @@ pub mod vmctx;
 pub use arch::Arch;
 pub use artifact::{Manifest, ManifestHeader, FORMAT_VERSION};
 pub use trapcode::TrapKind;
-pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+pub use types::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};

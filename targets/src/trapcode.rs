@@ -29,15 +29,17 @@ pub enum TrapKind {
     StackOverflow = 9,
     /// A table access outside the table's current size.
     TableOutOfBounds = 10,
-    /// A null reference was dereferenced (`call_ref` and friends).
+    /// `ref.as_non_null` of a null reference.
     NullReference = 11,
     /// The store's epoch deadline passed (the host asked the guest to stop).
     Interrupted = 12,
+    /// `call_ref` or `return_call_ref` of a null function reference.
+    NullFunctionReference = 13,
 }
 
 impl TrapKind {
     /// Every kind, for tables that map codes in both directions.
-    pub const ALL: [TrapKind; 12] = [
+    pub const ALL: [TrapKind; 13] = [
         TrapKind::MemoryOutOfBounds,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -50,6 +52,7 @@ impl TrapKind {
         TrapKind::TableOutOfBounds,
         TrapKind::NullReference,
         TrapKind::Interrupted,
+        TrapKind::NullFunctionReference,
     ];
 
     /// The kind encoded as `code`, if any.
@@ -72,6 +75,7 @@ impl TrapKind {
             TrapKind::TableOutOfBounds => "out of bounds table access",
             TrapKind::NullReference => "null reference",
             TrapKind::Interrupted => "interrupted",
+            TrapKind::NullFunctionReference => "null function reference",
         }
     }
 }

@@ -19,13 +19,81 @@ pub enum ValType {
     Ref(RefType),
 }
 
-/// A WebAssembly reference type (nullable references of the reference-types proposal).
+/// The kind of object a reference points to.
+///
+/// In a module's artifact, `Concrete` holds an index into the module's type section; in the
+/// types the runtime gives out (a [`FuncType`] of a function, a table's element type) it holds
+/// the process-wide canonical id of that type, so that types of different modules compare as
+/// the specification says: structurally.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum RefType {
-    /// `funcref`
+pub enum HeapType {
+    /// Any function (`func`).
     Func,
-    /// `externref`
+    /// Any host reference (`extern`).
     Extern,
+    /// No function: only null has this type (`nofunc`).
+    NoFunc,
+    /// No host reference: only null has this type (`noextern`).
+    NoExtern,
+    /// A function of one defined type (typed function references).
+    Concrete(u32),
+}
+
+/// A WebAssembly reference type: a heap type and whether null is among its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RefType {
+    /// Whether the reference may be null.
+    pub nullable: bool,
+    /// What it points to.
+    pub heap: HeapType,
+}
+
+impl RefType {
+    /// `funcref`, that is `(ref null func)`.
+    pub const FUNCREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Func,
+    };
+    /// `externref`, that is `(ref null extern)`.
+    pub const EXTERNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Extern,
+    };
+
+    /// Whether values of this type are host references (`extern` and `noextern`) rather than
+    /// function references: the two are represented differently.
+    pub fn is_extern(self) -> bool {
+        matches!(self.heap, HeapType::Extern | HeapType::NoExtern)
+    }
+
+    /// Whether every value of `self` is a value of `other`, given a test of whether concrete
+    /// type `a` is a subtype of concrete type `b` (without GC's declared subtypes: equality
+    /// of their ids).
+    pub fn is_subtype_of(self, other: RefType, concrete: impl Fn(u32, u32) -> bool) -> bool {
+        if self.nullable && !other.nullable {
+            return false;
+        }
+        use HeapType::*;
+        match (self.heap, other.heap) {
+            (a, b) if a == b && !matches!(a, Concrete(_)) => true,
+            (Concrete(a), Concrete(b)) => concrete(a, b),
+            (Concrete(_) | NoFunc, Func) => true,
+            (NoFunc, Concrete(_)) => true,
+            (NoExtern, Extern) => true,
+            _ => false,
+        }
+    }
+
+    /// This type with its concrete heap type (if any) renumbered by `map`.
+    pub fn map_concrete(self, map: impl Fn(u32) -> u32) -> RefType {
+        match self.heap {
+            HeapType::Concrete(i) => RefType {
+                heap: HeapType::Concrete(map(i)),
+                ..self
+            },
+            _ => self,
+        }
+    }
 }
 
 impl ValType {
@@ -36,6 +104,46 @@ impl ValType {
             ValType::I64 | ValType::F64 | ValType::Ref(_) => 8,
             ValType::V128 => 16,
         }
+    }
+
+    /// Whether every value of `self` is a value of `other` (see [`RefType::is_subtype_of`]).
+    pub fn is_subtype_of(self, other: ValType, concrete: impl Fn(u32, u32) -> bool) -> bool {
+        match (self, other) {
+            (ValType::Ref(a), ValType::Ref(b)) => a.is_subtype_of(b, concrete),
+            (a, b) => a == b,
+        }
+    }
+
+    /// This type with its concrete heap type (if any) renumbered by `map`.
+    pub fn map_concrete(self, map: impl Fn(u32) -> u32) -> ValType {
+        match self {
+            ValType::Ref(r) => ValType::Ref(r.map_concrete(map)),
+            t => t,
+        }
+    }
+}
+
+impl FuncType {
+    /// This type with the concrete heap types of its params and results renumbered by `map`.
+    pub fn map_concrete(&self, map: impl Fn(u32) -> u32) -> FuncType {
+        FuncType {
+            params: self.params.iter().map(|t| t.map_concrete(&map)).collect(),
+            results: self.results.iter().map(|t| t.map_concrete(&map)).collect(),
+        }
+    }
+
+    /// Every concrete type its params and results name.
+    pub fn concrete_refs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.params
+            .iter()
+            .chain(&self.results)
+            .filter_map(|t| match t {
+                ValType::Ref(RefType {
+                    heap: HeapType::Concrete(i),
+                    ..
+                }) => Some(*i),
+                _ => None,
+            })
     }
 }
 
@@ -132,12 +240,24 @@ impl std::fmt::Display for ValType {
     }
 }
 
+/// The short names where the text format has them (`funcref`, `nullexternref`), else
+/// `(ref null func)` or `(ref 3)` (a concrete type by its number).
 impl std::fmt::Display for RefType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            RefType::Func => "funcref",
-            RefType::Extern => "externref",
-        })
+        let heap = match self.heap {
+            HeapType::Func => "func".to_string(),
+            HeapType::Extern => "extern".to_string(),
+            HeapType::NoFunc => "nofunc".to_string(),
+            HeapType::NoExtern => "noextern".to_string(),
+            HeapType::Concrete(i) => i.to_string(),
+        };
+        match (self.nullable, self.heap) {
+            (true, HeapType::Concrete(_)) => write!(f, "(ref null {heap})"),
+            (true, HeapType::NoFunc) => f.write_str("nullfuncref"),
+            (true, HeapType::NoExtern) => f.write_str("nullexternref"),
+            (true, _) => write!(f, "{heap}ref"),
+            (false, _) => write!(f, "(ref {heap})"),
+        }
     }
 }
 
@@ -215,7 +335,7 @@ mod tests {
     #[test]
     fn types_print_as_the_text_format_writes_them() {
         let f = FuncType {
-            params: vec![ValType::I32, ValType::Ref(RefType::Extern)],
+            params: vec![ValType::I32, ValType::Ref(RefType::EXTERNREF)],
             results: vec![ValType::F64],
         };
         assert_eq!(f.to_string(), "(param i32 externref) (result f64)");
@@ -236,7 +356,7 @@ mod tests {
         assert_eq!(tiny.max_pages_by_index(), u32::MAX as u64);
         assert_eq!(MemoryType::new(1, None).max_pages_by_index(), 65536);
         let t = TableType {
-            elem: RefType::Func,
+            elem: RefType::FUNCREF,
             min: 3,
             max: None,
         };
@@ -246,5 +366,38 @@ mod tests {
             mutable: true,
         };
         assert_eq!(g.to_string(), "(mut i64)");
+        let typed = RefType {
+            nullable: false,
+            heap: HeapType::Concrete(3),
+        };
+        assert_eq!(typed.to_string(), "(ref 3)");
+        assert_eq!(
+            RefType {
+                nullable: true,
+                heap: HeapType::NoExtern
+            }
+            .to_string(),
+            "nullexternref"
+        );
+    }
+
+    #[test]
+    fn reference_subtyping_follows_the_function_references_rules() {
+        let r = |nullable, heap| RefType { nullable, heap };
+        let eq = |a: u32, b: u32| a == b;
+        use HeapType::*;
+        // Non-null below nullable, never the other way.
+        assert!(r(false, Func).is_subtype_of(RefType::FUNCREF, eq));
+        assert!(!RefType::FUNCREF.is_subtype_of(r(false, Func), eq));
+        // A typed function reference is a funcref; not the other way.
+        assert!(r(false, Concrete(1)).is_subtype_of(RefType::FUNCREF, eq));
+        assert!(!RefType::FUNCREF.is_subtype_of(r(true, Concrete(1)), eq));
+        assert!(!r(true, Concrete(1)).is_subtype_of(r(true, Concrete(2)), eq));
+        // The bottom types sit under their hierarchy only.
+        assert!(r(true, NoFunc).is_subtype_of(r(true, Concrete(2)), eq));
+        assert!(r(true, NoExtern).is_subtype_of(RefType::EXTERNREF, eq));
+        assert!(!r(true, NoExtern).is_subtype_of(RefType::FUNCREF, eq));
+        assert!(!RefType::EXTERNREF.is_subtype_of(RefType::FUNCREF, eq));
+        assert!(r(true, Extern).is_extern() && !r(true, NoFunc).is_extern());
     }
 }

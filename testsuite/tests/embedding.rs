@@ -291,11 +291,8 @@ fn missing_and_mistyped_imports_are_link_errors() {
     assert!(err.starts_with("incompatible import type"), "{err}");
     // Both types are named, so the embedder sees what to change.
     assert!(
-        err.contains("expects function") && err.contains("[I32]"),
-        "{err}"
-    );
-    assert!(
-        err.contains("definition is function") && err.contains("[I64]"),
+        err.contains("expects function (param i32)")
+            && err.contains("definition is function (param i64)"),
         "{err}"
     );
 }

@@ -33,7 +33,7 @@ fn linker(give: Val) -> Linker {
     let mut l = Linker::new();
     let ty = FuncType {
         params: vec![],
-        results: vec![ValType::Ref(RefType::Func)],
+        results: vec![ValType::Ref(RefType::FUNCREF)],
     };
     l.func_new("host", "give", ty, move |_, _, results| {
         results[0] = give;
@@ -64,7 +64,7 @@ fn a_reference_works_in_its_own_store_only() {
     assert!(err.to_string().contains("another store"), "{err}");
     // Nor can a table or a global of the other store take it.
     let ty = TableType {
-        elem: RefType::Func,
+        elem: RefType::FUNCREF,
         min: 1,
         max: None,
     };
@@ -73,7 +73,7 @@ fn a_reference_works_in_its_own_store_only() {
         Some(ValueError::ForeignReference)
     );
     let gty = GlobalType {
-        ty: ValType::Ref(RefType::Func),
+        ty: ValType::Ref(RefType::FUNCREF),
         mutable: true,
     };
     assert_eq!(

@@ -64,3 +64,8 @@ fn wide_arithmetic() {
 fn simd() {
     run_set("proposals/simd");
 }
+
+#[test]
+fn function_references() {
+    run_set("proposals/function-references");
+}

@@ -122,22 +122,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.ins().iadd(base, scaled)
     }
 
-    fn call_indirect(&mut self, type_index: u32, table_index: u32, tail: bool) {
-        let elem = self.pop();
-        let addr = self.table_elem_addr(table_index, elem, TrapKind::UndefinedElement);
-        let fref = self.b.ins().load(types::I64, trusted(), addr, 0);
-        self.b
-            .ins()
-            .trapz(fref, trap_code(TrapKind::UninitializedElement));
-        let actual = self
-            .b
-            .ins()
-            .load(types::I32, trusted(), fref, funcref::TYPE_ID as i32);
-        let expected = self.vmctx_load(types::I32, self.env.offsets.type_id(type_index), true);
-        let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
-        self.b
-            .ins()
-            .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+    /// Calls through funcref record `fref` (non-null, of type `type_index`).
+    fn call_through(&mut self, fref: Value, type_index: u32, tail: bool) {
         let code = self
             .b
             .ins()
@@ -160,6 +146,34 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.finish_call(call, nparams);
     }
 
+    /// `call_ref`: validation proved the reference's type, so only null is checked.
+    fn call_ref(&mut self, type_index: u32, tail: bool) {
+        let fref = self.pop();
+        self.b
+            .ins()
+            .trapz(fref, trap_code(TrapKind::NullFunctionReference));
+        self.call_through(fref, type_index, tail);
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table_index: u32, tail: bool) {
+        let elem = self.pop();
+        let addr = self.table_elem_addr(table_index, elem, TrapKind::UndefinedElement);
+        let fref = self.b.ins().load(types::I64, trusted(), addr, 0);
+        self.b
+            .ins()
+            .trapz(fref, trap_code(TrapKind::UninitializedElement));
+        let actual = self
+            .b
+            .ins()
+            .load(types::I32, trusted(), fref, funcref::TYPE_ID as i32);
+        let expected = self.vmctx_load(types::I32, self.env.offsets.type_id(type_index), true);
+        let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
+        self.b
+            .ins()
+            .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        self.call_through(fref, type_index, tail);
+    }
+
     /// Translates a call, table or reference operator; returns false if `op` is not one.
     pub(super) fn translate_call(&mut self, op: &Operator<'_>) -> Result<bool> {
         match *op {
@@ -178,6 +192,15 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             } => {
                 self.call_indirect(type_index, table_index, true);
                 self.reachable = false;
+            }
+            Operator::CallRef { type_index } => self.call_ref(type_index, false),
+            Operator::ReturnCallRef { type_index } => {
+                self.call_ref(type_index, true);
+                self.reachable = false;
+            }
+            Operator::RefAsNonNull => {
+                let r = *self.stack.last().expect("validated");
+                self.b.ins().trapz(r, trap_code(TrapKind::NullReference));
             }
             Operator::RefNull { .. } => {
                 let v = self.b.ins().iconst(types::I64, 0);

@@ -179,6 +179,31 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.b.seal_block(next);
                 self.b.switch_to_block(next);
             }
+            // The reference stays on the stack for the fall-through (br_on_null) or goes with
+            // the branch (br_on_non_null), where it is the last of the branch's values.
+            Operator::BrOnNull { relative_depth } => {
+                let r = self.pop();
+                let frame = self.frame_mut(relative_depth);
+                frame.branched_to = true;
+                let (target, n) = (frame.branch_target(), frame.branch_arity());
+                let a = args(self.peekn(n));
+                let next = self.b.create_block();
+                self.b.ins().brif(r, next, &[], target, &a);
+                self.b.seal_block(next);
+                self.b.switch_to_block(next);
+                self.push(r);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                let frame = self.frame_mut(relative_depth);
+                frame.branched_to = true;
+                let (target, n) = (frame.branch_target(), frame.branch_arity());
+                let a = args(self.peekn(n));
+                let r = self.pop();
+                let next = self.b.create_block();
+                self.b.ins().brif(r, target, &a, next, &[]);
+                self.b.seal_block(next);
+                self.b.switch_to_block(next);
+            }
             Operator::BrTable { ref targets } => {
                 let index = self.pop();
                 let default = targets.default();

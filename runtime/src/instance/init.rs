@@ -64,8 +64,21 @@ fn memory_matches(actual: &MemoryType, want: &MemoryType) -> bool {
         && limits_match(actual.min, actual.max, want.min, want.max)
 }
 
+/// Table types match when their element types are equal (both canonical) and limits fit.
 fn table_matches(actual: &TableType, want: &TableType) -> bool {
     actual.elem == want.elem && limits_match(actual.min, actual.max, want.min, want.max)
+}
+
+/// A global matches an import of the same mutability whose type is the same (mutable) or a
+/// supertype (immutable); both canonical. Without GC's declared subtypes, concrete types are
+/// subtypes only of themselves.
+fn global_matches(actual: &GlobalType, want: &GlobalType) -> bool {
+    actual.mutable == want.mutable
+        && if want.mutable {
+            actual.ty == want.ty
+        } else {
+            actual.ty.is_subtype_of(want.ty, |a, b| a == b)
+        }
 }
 
 /// Evaluates a constant expression in the instance being built, to the slot encoding of a
@@ -198,16 +211,16 @@ impl Instance {
             }
             let bad = || {
                 let want = match &imp.kind {
-                    ImportKind::Func(t) => format!("function {:?}", m.types[*t as usize]),
-                    ImportKind::Memory(t) => format!("memory {t:?}"),
-                    ImportKind::Table(t) => format!("table {t:?}"),
-                    ImportKind::Global(t) => format!("global {t:?}"),
+                    ImportKind::Func(t) => format!("function {}", m.types[*t as usize]),
+                    ImportKind::Memory(t) => format!("memory {t}"),
+                    ImportKind::Table(t) => format!("table {t}"),
+                    ImportKind::Global(t) => format!("global {t}"),
                 };
                 let found = match ext {
-                    Extern::Func(f) => format!("function {:?}", f.ty),
-                    Extern::Memory(x) => format!("memory {:?}", x.ty()),
-                    Extern::Table(x) => format!("table {:?}", x.ty()),
-                    Extern::Global(x) => format!("global {:?}", x.ty()),
+                    Extern::Func(f) => format!("function {}", f.ty),
+                    Extern::Memory(x) => format!("memory {}", x.ty()),
+                    Extern::Table(x) => format!("table {}", x.ty()),
+                    Extern::Global(x) => format!("global {}", x.ty()),
                 };
                 InstantiateError::Link(format!(
                     "incompatible import type for `{}`.`{}`: the module expects {want}, the \
@@ -217,7 +230,7 @@ impl Instance {
             };
             match (&imp.kind, ext) {
                 (ImportKind::Func(t), Extern::Func(f)) => {
-                    if f.ty != m.types[*t as usize] {
+                    if f.ty != mi.canonical_types[*t as usize] {
                         return Err(bad());
                     }
                     let rec = match (f.kind, f.host()) {
@@ -246,13 +259,21 @@ impl Instance {
                     inst.memories.push(mem.ptr);
                 }
                 (ImportKind::Table(want), Extern::Table(t)) => {
-                    if !table_matches(&t.ty(), want) {
+                    let want = TableType {
+                        elem: mi.canonical_ref(want.elem),
+                        ..*want
+                    };
+                    if !table_matches(&t.ty(), &want) {
                         return Err(bad());
                     }
                     inst.tables.push(t.ptr);
                 }
                 (ImportKind::Global(want), Extern::Global(g)) => {
-                    if g.ty != *want {
+                    let want = GlobalType {
+                        ty: mi.canonical(want.ty),
+                        ..*want
+                    };
+                    if !global_matches(&g.ty, &want) {
                         return Err(bad());
                     }
                     inst.globals.push(g.cell);
@@ -342,7 +363,11 @@ impl Instance {
                 None => 0,
             };
             let storage = list(&mut store.inner.recycled.borrow_mut().elements, 0);
-            let td = TableData::new_in(t.ty, init, storage).ok_or_else(|| {
+            let ty = TableType {
+                elem: mi.canonical_ref(t.ty.elem),
+                ..t.ty
+            };
+            let td = TableData::new_in(ty, init, storage).ok_or_else(|| {
                 InstantiateError::Resource(format!("table of {} elements is too large", t.ty.min))
             })?;
             inst.tables.push(store.inner.keep(td, |o| &mut o.tables));

@@ -16,7 +16,7 @@ use crate::module::Module;
 use crate::store::StoreInner;
 use crate::table::{Table, TableData};
 use sowa_targets::artifact::ExternKind;
-use sowa_targets::vmctx;
+use sowa_targets::{vmctx, GlobalType};
 use std::alloc::Layout;
 use std::rc::Rc;
 
@@ -118,12 +118,12 @@ impl InstanceData {
 
     /// Function `index` as a handle of `store`, if it has a record and a valid type.
     pub fn func(&self, store: &Rc<StoreInner>, index: u32) -> Option<Func> {
-        let m = self.module.info();
-        let t = self.module.inner.tables().func_type(index)?;
+        let mi = &self.module.inner;
+        let t = mi.tables().func_type(index)?;
         Some(Func {
             store: store.clone(),
             kind: FuncKind::Ref(self.funcref_of(index)?),
-            ty: m.types.get(t as usize)?.clone(),
+            ty: mi.canonical_types.get(t as usize)?.clone(),
         })
     }
 
@@ -206,7 +206,13 @@ impl Instance {
             ExternKind::Global => Extern::Global(Global {
                 store: self.store.clone(),
                 cell: d.globals[e.index as usize],
-                ty: init::global_type(m, e.index),
+                ty: {
+                    let g = init::global_type(m, e.index);
+                    GlobalType {
+                        ty: d.module.inner.canonical(g.ty),
+                        ..g
+                    }
+                },
             }),
         })
     }

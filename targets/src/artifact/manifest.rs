@@ -539,7 +539,7 @@ mod tests {
     fn referenced_functions_are_those_named_outside_bodies_and_defined() {
         let global = |f| GlobalDef {
             ty: GlobalType {
-                ty: ValType::Ref(RefType::Func),
+                ty: ValType::Ref(RefType::FUNCREF),
                 mutable: false,
             },
             init: ConstExpr(vec![ConstOp::RefFunc(f)]),
@@ -566,7 +566,7 @@ mod tests {
                 globals: vec![global(4)],
                 elements: vec![ElementSegment {
                     mode: SegmentMode::Declared,
-                    ty: RefType::Func,
+                    ty: RefType::FUNCREF,
                     items: ElemItems::Exprs(vec![ConstExpr(vec![ConstOp::RefFunc(2)])]),
                 }],
                 start: Some(5),

@@ -35,8 +35,9 @@ pub use tables::{DataRecord, TableId, Tables};
 /// 4: multi-value results returned the way Cranelift returns them; the text offset in the
 /// header. 5: no epoch checks in the code (a signal stops a guest); the address map. 6: the
 /// compiler and its options recorded ([`CompiledBy`]). 7: memories' page sizes; bounds checks
-/// in the code for memories of custom page sizes.
-pub const FORMAT_VERSION: u32 = 7;
+/// in the code for memories of custom page sizes. 8: typed references ([`crate::RefType`] with
+/// nullability and concrete types).
+pub const FORMAT_VERSION: u32 = 8;
 /// Magic bytes that open the manifest header.
 pub const MAGIC: [u8; 8] = *b"SOWAMOD\0";
 /// Dynamic symbol naming the manifest.

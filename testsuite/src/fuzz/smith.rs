@@ -248,7 +248,8 @@ fn sowa_stop(t: &sowa_runtime::Trap) -> Stop {
         Some(K::IndirectCallTypeMismatch) => Stop::Trap("indirect call type mismatch"),
         Some(K::UndefinedElement | K::TableOutOfBounds) => Stop::Trap("table out of bounds"),
         Some(K::UninitializedElement) => Stop::Trap("uninitialized element"),
-        Some(K::NullReference) => Stop::Trap("null reference"),
+        // Wasmtime reports both as its one null-reference trap.
+        Some(K::NullReference | K::NullFunctionReference) => Stop::Trap("null reference"),
         None => Stop::Other(t.to_string()),
     }
 }

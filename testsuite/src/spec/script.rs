@@ -43,6 +43,7 @@ fn options(script: &str, jobs: usize) -> Options {
             let name = rest.split('/').next().unwrap_or(rest);
             let needs = match name {
                 "custom-page-sizes" => "custom-page-sizes,memory64,multi-memory",
+                "function-references" => "function-references,tail-call",
                 other => other,
             };
             Proposals::NONE.with(needs).unwrap_or(Proposals::ALL)

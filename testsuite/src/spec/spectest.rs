@@ -41,7 +41,7 @@ pub fn define(linker: &mut Linker, store: &Store) {
     let table = Table::new(
         store,
         TableType {
-            elem: RefType::Func,
+            elem: RefType::FUNCREF,
             min: 10,
             max: Some(20),
         },
