@@ -116,6 +116,8 @@ typedef uint32_t sowa_trap_reason_t;
 #define SOWA_TRAP_NULL_REFERENCE 11
 #define SOWA_TRAP_INTERRUPTED 12
 #define SOWA_TRAP_NULL_FUNCTION_REFERENCE 13
+#define SOWA_TRAP_UNALIGNED_ATOMIC 14
+#define SOWA_TRAP_ATOMIC_WAIT_NON_SHARED_MEMORY 15
 
 sowa_trap_reason_t sowa_trap_reason(const sowa_trap_t *trap);
 /* A SOWA_TRAP_* code for a WebAssembly trap, else 0. */

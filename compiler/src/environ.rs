@@ -305,13 +305,11 @@ fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
 }
 
 fn table_type(t: &wasmparser::TableType, offset: u64) -> Result<TableType> {
-    if t.table64 {
-        return Err(unsupported(offset, "64-bit tables"));
-    }
     Ok(TableType {
         elem: ref_type(t.element_type, offset)?,
         min: t.initial,
         max: t.maximum,
+        table64: t.table64,
     })
 }
 

@@ -11,49 +11,73 @@ struct Proposal {
     name: &'static str,
     feature: WasmFeatures,
     default: bool,
+    /// Part of WebAssembly 2.0 (on in [`Proposals::NONE`]): listed so that it can be turned
+    /// off, as Wasmtime's `-W reference-types=n` does (the threads proposal's scripts were
+    /// written before it and expect one table at most).
+    in_wasm2: bool,
 }
 
 /// Every proposal sowa compiles, in the order they are listed and recorded.
-const KNOWN: [Proposal; 8] = [
+const KNOWN: [Proposal; 10] = [
+    Proposal {
+        name: "reference-types",
+        feature: WasmFeatures::REFERENCE_TYPES,
+        default: true,
+        in_wasm2: true,
+    },
     Proposal {
         name: "extended-const",
         feature: WasmFeatures::EXTENDED_CONST,
         default: true,
+        in_wasm2: false,
     },
     Proposal {
         name: "tail-call",
         feature: WasmFeatures::TAIL_CALL,
         default: true,
+        in_wasm2: false,
     },
     Proposal {
         name: "multi-memory",
         feature: WasmFeatures::MULTI_MEMORY,
         default: true,
+        in_wasm2: false,
     },
     Proposal {
         name: "relaxed-simd",
         feature: WasmFeatures::RELAXED_SIMD,
         default: true,
+        in_wasm2: false,
     },
     Proposal {
         name: "function-references",
         feature: WasmFeatures::FUNCTION_REFERENCES,
         default: true,
+        in_wasm2: false,
+    },
+    Proposal {
+        name: "threads",
+        feature: WasmFeatures::THREADS,
+        default: true,
+        in_wasm2: false,
     },
     Proposal {
         name: "wide-arithmetic",
         feature: WasmFeatures::WIDE_ARITHMETIC,
         default: false,
+        in_wasm2: false,
     },
     Proposal {
         name: "memory64",
         feature: WasmFeatures::MEMORY64,
         default: true,
+        in_wasm2: false,
     },
     Proposal {
         name: "custom-page-sizes",
         feature: WasmFeatures::CUSTOM_PAGE_SIZES,
         default: false,
+        in_wasm2: false,
     },
 ];
 
@@ -73,7 +97,17 @@ impl Proposals {
     pub const ALL: Proposals = Proposals((1 << KNOWN.len()) - 1);
     /// None: exactly WebAssembly 2.0 (the spec runner checks 2.0 with this: some encodings
     /// that are malformed in 2.0 are valid with proposals).
-    pub const NONE: Proposals = Proposals(0);
+    pub const NONE: Proposals = {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < KNOWN.len() {
+            if KNOWN[i].in_wasm2 {
+                bits |= 1 << i;
+            }
+            i += 1;
+        }
+        Proposals(bits)
+    };
     /// What Wasmtime enables by default.
     pub const DEFAULT: Proposals = {
         let mut bits = 0;
@@ -87,13 +121,17 @@ impl Proposals {
         Proposals(bits)
     };
 
-    /// The names of the enabled proposals.
-    pub fn names(self) -> Vec<&'static str> {
+    /// The enabled proposals beyond WebAssembly 2.0 by name, and any part of 2.0 turned off
+    /// as `NAME=n`.
+    pub fn names(self) -> Vec<String> {
         KNOWN
             .iter()
             .enumerate()
-            .filter(|(i, _)| self.0 & (1 << i) != 0)
-            .map(|(_, p)| p.name)
+            .filter_map(|(i, p)| match (self.0 & (1 << i) != 0, p.in_wasm2) {
+                (true, false) => Some(p.name.to_string()),
+                (false, true) => Some(format!("{}=n", p.name)),
+                _ => None,
+            })
             .collect()
     }
 
@@ -112,7 +150,7 @@ impl Proposals {
 
     /// This set changed as `spec` says: comma-separated `NAME` or `NAME=y` to enable, `NAME=n`
     /// to disable, `all` or `all=n` for every proposal, applied left to right (as Wasmtime's
-    /// `-W` reads them).
+    /// `-W` reads them); `all` leaves WebAssembly 2.0's own alone.
     pub fn with(self, spec: &str) -> Result<Proposals, String> {
         let mut bits = self.0;
         for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -123,7 +161,7 @@ impl Proposals {
                 _ => return Err(format!("--wasm {item}: write {name}=y or {name}=n")),
             };
             let mask = if name == "all" {
-                Self::ALL.0
+                Self::ALL.0 & !Self::NONE.0
             } else {
                 let i = KNOWN.iter().position(|p| p.name == name).ok_or_else(|| {
                     format!(
@@ -166,6 +204,10 @@ mod tests {
         );
         assert!(d.with("gc").unwrap_err().contains("unknown proposal 'gc'"));
         assert!(d.with("tail-call=maybe").is_err());
+        let no_refs = Proposals::NONE.with("threads,reference-types=n").unwrap();
+        assert_eq!(no_refs.names(), ["reference-types=n", "threads"]);
+        assert!(!no_refs.features().contains(WasmFeatures::REFERENCE_TYPES));
+        assert!(Proposals::NONE.names().is_empty());
         let f = Proposals::NONE.features();
         assert!(!f.contains(WasmFeatures::TAIL_CALL) && f.contains(WasmFeatures::SIMD));
     }

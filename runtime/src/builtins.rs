@@ -7,8 +7,10 @@
 //! the interrupt signal comes (see `crate::epoch`), and could outrun its deadline by far.
 
 use crate::instance::InstanceData;
+use crate::memory::parking;
 use sowa_targets::builtins::Builtin;
 use sowa_targets::types::WASM_PAGE_SIZE;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 
 /// Status for success.
 const OK: u32 = 0;
@@ -17,7 +19,7 @@ const FAIL: u32 = 1;
 
 /// An array of function addresses.
 #[repr(transparent)]
-pub(crate) struct BuiltinTable(pub [*const (); 10]);
+pub(crate) struct BuiltinTable(pub [*const (); 13]);
 
 // SAFETY: the table is immutable and holds code addresses only.
 unsafe impl Sync for BuiltinTable {}
@@ -34,6 +36,9 @@ pub(crate) static TABLE: BuiltinTable = BuiltinTable([
     stoppable::table_copy as *const (),
     stoppable::table_init as *const (),
     elem_drop as *const (),
+    memory_atomic_notify as *const (),
+    stoppable::memory_atomic_wait32 as *const (),
+    stoppable::memory_atomic_wait64 as *const (),
 ]);
 
 /// The entry points of the builtins that check the deadline when they are done: each calls
@@ -56,10 +61,12 @@ mod stoppable {
         memory_fill(mem: u32, dst: u64, val: u32, len: u64) -> u32;
         memory_copy(dst_mem: u32, src_mem: u32, dst: u64, src: u64, len: u64) -> u32;
         memory_init(mem: u32, data: u32, dst: u64, src: u32, len: u32) -> u32;
-        table_grow(table: u32, init: usize, delta: u32) -> u32;
-        table_fill(table: u32, dst: u32, val: usize, len: u32) -> u32;
-        table_copy(dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) -> u32;
-        table_init(table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32;
+        table_grow(table: u32, init: usize, delta: u64) -> u64;
+        table_fill(table: u32, dst: u64, val: usize, len: u64) -> u32;
+        table_copy(dst_table: u32, src_table: u32, dst: u64, src: u64, len: u64) -> u32;
+        table_init(table: u32, elem: u32, dst: u64, src: u32, len: u32) -> u32;
+        memory_atomic_wait32(addr: usize, expected: u32, timeout: i64) -> u32;
+        memory_atomic_wait64(addr: usize, expected: u64, timeout: i64) -> u32;
     }
 }
 
@@ -147,15 +154,15 @@ extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
     inst(vmctx).drop_data(data);
 }
 
-fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u32) -> u32 {
+fn table_grow(vmctx: *mut u8, table: u32, init: usize, delta: u64) -> u64 {
     let i = inst(vmctx);
     // SAFETY: tables live in the store.
     let t = unsafe { &mut *i.tables[table as usize] };
-    t.grow(delta as u64, init)
-        .map_or(u32::MAX, |old| old as u32)
+    // A 32-bit table's -1 is the low half of this one (the caller narrows it).
+    t.grow(delta, init).unwrap_or(u64::MAX)
 }
 
-fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: usize, len: u32) -> u32 {
+fn table_fill(vmctx: *mut u8, table: u32, dst: u64, val: usize, len: u64) -> u32 {
     let i = inst(vmctx);
     // SAFETY: tables live in the store.
     let t = unsafe { &mut *i.tables[table as usize] };
@@ -166,7 +173,7 @@ fn table_fill(vmctx: *mut u8, table: u32, dst: u32, val: usize, len: u32) -> u32
     OK
 }
 
-fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) -> u32 {
+fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, dst: u64, src: u64, len: u64) -> u32 {
     let i = inst(vmctx);
     let (d, s) = (i.tables[dst_table as usize], i.tables[src_table as usize]);
     // SAFETY: tables live in the store; raw copy because they may be the same table.
@@ -183,7 +190,7 @@ fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, dst: u32, src: u32
     OK
 }
 
-fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u32) -> u32 {
+fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u64, src: u32, len: u32) -> u32 {
     let i = inst(vmctx);
     let seg = &i.module.info().elements[elem as usize];
     let n = if i.dropped_elems[elem as usize] {
@@ -208,6 +215,30 @@ fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u32, src: u32, len: u3
 
 extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
     inst(vmctx).dropped_elems[elem as usize] = true;
+}
+
+extern "C" fn memory_atomic_notify(_vmctx: *mut u8, addr: usize, count: u32) -> u32 {
+    parking::notify(addr, count)
+}
+
+/// Whether the store of this thread's innermost call is past its deadline.
+fn call_due() -> bool {
+    let state = crate::traps::current_call();
+    // SAFETY: a non-null state is this thread's innermost live call, which is waiting here.
+    !state.is_null() && unsafe { (*state).due() }
+}
+
+fn memory_atomic_wait32(_vmctx: *mut u8, addr: usize, expected: u32, timeout: i64) -> u32 {
+    // SAFETY: compiled code passes the address of an aligned, in-bounds 4-byte word of a
+    // shared memory (checked before the call); memories never move and outlive the call.
+    let word = unsafe { &*(addr as *const AtomicU32) };
+    parking::wait(parking::Expected::U32(word, expected), timeout, call_due)
+}
+
+fn memory_atomic_wait64(_vmctx: *mut u8, addr: usize, expected: u64, timeout: i64) -> u32 {
+    // SAFETY: as above, an aligned, in-bounds 8-byte word.
+    let word = unsafe { &*(addr as *const AtomicU64) };
+    parking::wait(parking::Expected::U64(word, expected), timeout, call_due)
 }
 
 const _: () = assert!(WASM_PAGE_SIZE == 65536);

@@ -55,14 +55,22 @@ builtins! {
     memory_init(I32, I32, I64, I32, I32) -> (I32);
     /// `data.drop(data)`
     data_drop(I32) -> ();
-    /// `table.grow(table, init, delta) -> old size or -1`
-    table_grow(I32, Ptr, I32) -> (I32);
+    /// `table.grow(table, init, delta) -> old size or -1` (indices and sizes of tables, which
+    /// may be 64-bit, as `i64`: a 32-bit table's are zero-extended)
+    table_grow(I32, Ptr, I64) -> (I64);
     /// `table.fill(table, dst, val, len) -> status`
-    table_fill(I32, I32, Ptr, I32) -> (I32);
+    table_fill(I32, I64, Ptr, I64) -> (I32);
     /// `table.copy(dst_table, src_table, dst, src, len) -> status`
-    table_copy(I32, I32, I32, I32, I32) -> (I32);
+    table_copy(I32, I32, I64, I64, I64) -> (I32);
     /// `table.init(table, elem, dst, src, len) -> status`
-    table_init(I32, I32, I32, I32, I32) -> (I32);
+    table_init(I32, I32, I64, I32, I32) -> (I32);
     /// `elem.drop(elem)`
     elem_drop(I32) -> ();
+    /// `memory.atomic.notify(native address, count) -> woken` (shared memories)
+    memory_atomic_notify(Ptr, I32) -> (I32);
+    /// `memory.atomic.wait32(native address, expected, timeout ns) -> 0 ok, 1 not equal,
+    /// 2 timed out` (shared memories)
+    memory_atomic_wait32(Ptr, I32, I64) -> (I32);
+    /// `memory.atomic.wait64(native address, expected, timeout ns) -> as wait32`
+    memory_atomic_wait64(Ptr, I64, I64) -> (I32);
 }

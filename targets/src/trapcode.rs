@@ -35,11 +35,15 @@ pub enum TrapKind {
     Interrupted = 12,
     /// `call_ref` or `return_call_ref` of a null function reference.
     NullFunctionReference = 13,
+    /// An atomic access at an address not a multiple of its size.
+    UnalignedAtomic = 14,
+    /// `memory.atomic.wait32/64` on a memory that is not shared (no other thread could wake it).
+    AtomicWaitNonSharedMemory = 15,
 }
 
 impl TrapKind {
     /// Every kind, for tables that map codes in both directions.
-    pub const ALL: [TrapKind; 13] = [
+    pub const ALL: [TrapKind; 15] = [
         TrapKind::MemoryOutOfBounds,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -53,6 +57,8 @@ impl TrapKind {
         TrapKind::NullReference,
         TrapKind::Interrupted,
         TrapKind::NullFunctionReference,
+        TrapKind::UnalignedAtomic,
+        TrapKind::AtomicWaitNonSharedMemory,
     ];
 
     /// The kind encoded as `code`, if any.
@@ -76,6 +82,8 @@ impl TrapKind {
             TrapKind::NullReference => "null reference",
             TrapKind::Interrupted => "interrupted",
             TrapKind::NullFunctionReference => "null function reference",
+            TrapKind::UnalignedAtomic => "unaligned atomic",
+            TrapKind::AtomicWaitNonSharedMemory => "expected shared memory",
         }
     }
 }

@@ -210,6 +210,20 @@ pub struct TableType {
     pub min: u64,
     /// Maximum size in elements, if declared.
     pub max: Option<u64>,
+    /// Whether the table is indexed with `i64` (memory64's 64-bit tables).
+    pub table64: bool,
+}
+
+impl TableType {
+    /// A 32-bit table of `elem` with these limits.
+    pub fn new(elem: RefType, min: u64, max: Option<u64>) -> TableType {
+        TableType {
+            elem,
+            min,
+            max,
+            table64: false,
+        }
+    }
 }
 
 /// Type and mutability of a global.
@@ -310,9 +324,12 @@ impl std::fmt::Display for MemoryType {
     }
 }
 
-/// As the text format writes it: `1 10 funcref`.
+/// As the text format writes it: `1 10 funcref` (`i64 1 10 funcref` when 64-bit).
 impl std::fmt::Display for TableType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.table64 {
+            f.write_str("i64 ")?;
+        }
         write!(f, "{} {}", limits(self.min, self.max), self.elem)
     }
 }
@@ -355,12 +372,13 @@ mod tests {
         assert_eq!(tiny.to_string(), "100 (pagesize 1)");
         assert_eq!(tiny.max_pages_by_index(), u32::MAX as u64);
         assert_eq!(MemoryType::new(1, None).max_pages_by_index(), 65536);
-        let t = TableType {
-            elem: RefType::FUNCREF,
-            min: 3,
-            max: None,
-        };
+        let t = TableType::new(RefType::FUNCREF, 3, None);
         assert_eq!(t.to_string(), "3 funcref");
+        let t64 = TableType {
+            table64: true,
+            ..TableType::new(RefType::EXTERNREF, 1, Some(2))
+        };
+        assert_eq!(t64.to_string(), "i64 1 2 externref");
         let g = GlobalType {
             ty: ValType::I64,
             mutable: true,

@@ -207,3 +207,31 @@ fn stray_interrupt_signals_do_not_disturb_a_guest() {
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(storm.join().unwrap() > 0);
 }
+
+/// A guest waiting on a shared memory with no timeout sits in the runtime, where no signal
+/// can stop it: the wait looks at the deadline between slices.
+#[test]
+fn a_deadline_stops_an_atomic_wait_without_timeout() {
+    let m = module(
+        r#"(module
+          (memory 1 1 shared)
+          (func (export "wait") (result i32)
+            (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))
+          (func (export "poll") (result i32)
+            (memory.atomic.wait64 (i32.const 8) (i64.const 0) (i64.const 1000000)))
+          (func (export "unequal") (result i32)
+            (memory.atomic.wait32 (i32.const 0) (i32.const 1) (i64.const -1))))"#,
+    );
+    let epoch = Epoch::new();
+    let store = Store::with_epoch(StoreLimits::default(), epoch.clone());
+    let i = Linker::new().instantiate(&store, &m).unwrap();
+    let call = |name: &str| i.get_func(name).unwrap().call(&[]);
+    // 1: the word is not the expected value; 2: one millisecond passed with no notify.
+    assert_eq!(call("unequal").unwrap(), [Val::I32(1)]);
+    assert_eq!(call("poll").unwrap(), [Val::I32(2)]);
+    store.set_epoch_deadline(1);
+    let t = ticker(epoch, Duration::from_millis(30));
+    let trap = call("wait").unwrap_err();
+    t.join().unwrap();
+    assert_eq!(trap.kind(), Some(TrapKind::Interrupted), "{trap}");
+}

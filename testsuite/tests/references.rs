@@ -63,11 +63,7 @@ fn a_reference_works_in_its_own_store_only() {
     let err = ic.get_func("call_given").unwrap().call(&[]).unwrap_err();
     assert!(err.to_string().contains("another store"), "{err}");
     // Nor can a table or a global of the other store take it.
-    let ty = TableType {
-        elem: RefType::FUNCREF,
-        min: 1,
-        max: None,
-    };
+    let ty = TableType::new(RefType::FUNCREF, 1, None);
     assert_eq!(
         Table::new(&b, ty, r).err(),
         Some(ValueError::ForeignReference)

@@ -69,3 +69,8 @@ fn simd() {
 fn function_references() {
     run_set("proposals/function-references");
 }
+
+#[test]
+fn threads() {
+    run_set("proposals/threads");
+}

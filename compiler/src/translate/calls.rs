@@ -95,20 +95,40 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
     }
 
+    /// A table index or size (i32, or i64 for a 64-bit table) as an `i64`.
+    fn widen_index(&mut self, v: Value) -> Value {
+        if self.b.func.dfg.value_type(v) == types::I64 {
+            v
+        } else {
+            self.b.ins().uextend(types::I64, v)
+        }
+    }
+
+    /// An `i64` size from the runtime as table `index`'s index type.
+    fn narrow_index(&mut self, v: Value, index: u32) -> Value {
+        let table64 = self.env.manifest.info.table_types().nth(index as usize);
+        if table64.is_some_and(|t| t.table64) {
+            v
+        } else {
+            self.b.ins().ireduce(types::I32, v)
+        }
+    }
+
     /// Loads table `index`'s record pointer.
     fn table_def(&mut self, index: u32) -> Value {
         let off = self.env.offsets.table_ptr(index);
         self.vmctx_load(types::I64, off, true)
     }
 
-    /// Address of element `elem` (i32) of table `index`, after a bounds check trapping `kind`.
+    /// Address of element `elem` (i32, or i64 in a 64-bit table) of table `index`, after a
+    /// bounds check trapping `kind`.
     fn table_elem_addr(&mut self, index: u32, elem: Value, kind: TrapKind) -> Value {
         let def = self.table_def(index);
         let len = self
             .b
             .ins()
             .load(types::I64, trusted(), def, table::LENGTH as i32);
-        let elem = self.b.ins().uextend(types::I64, elem);
+        let elem = self.widen_index(elem);
         let oob = self
             .b
             .ins()
@@ -246,17 +266,20 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                     .b
                     .ins()
                     .load(types::I64, trusted(), def, table::LENGTH as i32);
-                let v = self.b.ins().ireduce(types::I32, len);
+                let v = self.narrow_index(len, table);
                 self.push(v);
             }
             Operator::TableGrow { table } => {
                 let (init, delta) = self.pop2();
+                let delta = self.widen_index(delta);
                 let t = self.i32const(table);
                 let r = self.call_builtin(Builtin::table_grow, &[t, init, delta])[0];
+                let r = self.narrow_index(r, table);
                 self.push(r);
             }
             Operator::TableFill { table } => {
                 let (dst, val, len) = self.pop3();
+                let (dst, len) = (self.widen_index(dst), self.widen_index(len));
                 let t = self.i32const(table);
                 self.call_builtin_checked(
                     Builtin::table_fill,
@@ -269,6 +292,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 src_table,
             } => {
                 let (dst, src, len) = self.pop3();
+                let (dst, src, len) = (
+                    self.widen_index(dst),
+                    self.widen_index(src),
+                    self.widen_index(len),
+                );
                 let d = self.i32const(dst_table);
                 let s = self.i32const(src_table);
                 self.call_builtin_checked(
@@ -279,6 +307,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             }
             Operator::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.widen_index(dst);
                 let t = self.i32const(table);
                 let e = self.i32const(elem_index);
                 self.call_builtin_checked(

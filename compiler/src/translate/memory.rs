@@ -51,7 +51,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 
     /// The current length in bytes of memory `index` (not read-only: it grows).
-    fn memory_length(&mut self, index: u32) -> Value {
+    pub(super) fn memory_length(&mut self, index: u32) -> Value {
         let def = self.memory_def(index);
         self.b
             .ins()
@@ -65,7 +65,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 
     /// `v` (an address, length or page count of a 32-bit or 64-bit memory) as an `i64`.
-    fn widen_addr(&mut self, v: Value) -> Value {
+    pub(super) fn widen_addr(&mut self, v: Value) -> Value {
         if self.b.func.dfg.value_type(v) == types::I64 {
             v
         } else {

@@ -5,6 +5,7 @@
 //! spec groups them: `control`, `numeric`, `memory`, `calls` (calls, tables, references),
 //! `variables` (locals and globals) and `simd` (the `v128` operators).
 
+mod atomic;
 mod calls;
 mod control;
 mod memory;
@@ -234,6 +235,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.translate_variable(op)?
             || self.translate_memory(op)?
             || self.translate_call(op)?
+            || self.translate_atomic(op)?
             || self.translate_numeric(op)?
             || self.translate_simd(op)?
             || self.translate_relaxed_simd(op)?

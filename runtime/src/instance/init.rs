@@ -66,7 +66,9 @@ fn memory_matches(actual: &MemoryType, want: &MemoryType) -> bool {
 
 /// Table types match when their element types are equal (both canonical) and limits fit.
 fn table_matches(actual: &TableType, want: &TableType) -> bool {
-    actual.elem == want.elem && limits_match(actual.min, actual.max, want.min, want.max)
+    actual.elem == want.elem
+        && actual.table64 == want.table64
+        && limits_match(actual.min, actual.max, want.min, want.max)
 }
 
 /// A global matches an import of the same mutability whose type is the same (mutable) or a
@@ -384,7 +386,12 @@ impl Instance {
         for (i, seg) in m.elements.iter().enumerate() {
             match &seg.mode {
                 SegmentMode::Active { index, offset } => {
-                    let off = eval(inst, offset, ValType::I32) as u32 as u64;
+                    // SAFETY: tables live in the store; no wasm runs concurrently.
+                    let off = if unsafe { (*inst.tables[*index as usize]).ty.table64 } {
+                        eval(inst, offset, ValType::I64) as u64
+                    } else {
+                        eval(inst, offset, ValType::I32) as u32 as u64
+                    };
                     let items = (0..seg.items.len())
                         .map(|k| elem_item(inst, &tables, seg, k))
                         .collect::<Option<Vec<usize>>>()
@@ -393,7 +400,7 @@ impl Instance {
                         })?;
                     // SAFETY: tables live in the store; no wasm runs concurrently.
                     let table = unsafe { &mut *inst.tables[*index as usize] };
-                    let end = off + items.len() as u64;
+                    let end = off.saturating_add(items.len() as u64);
                     if end > table.len() {
                         return Err(Trap::wasm(TrapKind::TableOutOfBounds).into());
                     }

@@ -7,6 +7,7 @@
 //! against the length for such memories, and the length here is always the exact size in
 //! bytes, while what is opened is that size rounded up to host pages.
 
+pub(crate) mod parking;
 mod pool;
 
 pub(crate) use crate::vmcontext::VMMemory;

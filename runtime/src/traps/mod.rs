@@ -7,7 +7,7 @@ mod unwind;
 
 pub(crate) use registry::{register_code, CodeInfo, CodeRegistration};
 pub use sowa_targets::TrapKind;
-pub(crate) use unwind::{catch_traps, raise, stop_if_due};
+pub(crate) use unwind::{catch_traps, current as current_call, raise, stop_if_due};
 
 /// Why a call into wasm did not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]

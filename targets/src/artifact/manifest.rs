@@ -73,6 +73,14 @@ impl ModuleInfo {
         });
         imported.chain(self.memories.iter().copied())
     }
+    /// The type of every table in the table index space: imported ones first.
+    pub fn table_types(&self) -> impl Iterator<Item = TableType> + '_ {
+        let imported = self.imports.iter().filter_map(|i| match &i.kind {
+            ImportKind::Table(t) => Some(*t),
+            _ => None,
+        });
+        imported.chain(self.tables.iter().map(|t| t.ty))
+    }
     /// Number of imported memories.
     pub fn num_imported_memories(&self) -> u32 {
         self.count_imports(|k| matches!(k, ImportKind::Memory(_)))

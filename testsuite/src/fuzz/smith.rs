@@ -34,6 +34,7 @@ fn config(imports: &[u8]) -> wasm_smith::Config {
         allow_start_export: true,
         max_memories: 2,
         max_memory32_bytes: 4 << 16,
+        max_memory64_bytes: 4 << 16,
         memory_max_size_required: true,
         max_tables: 2,
         max_table_elements: 200,
@@ -55,8 +56,8 @@ fn config(imports: &[u8]) -> wasm_smith::Config {
         relaxed_simd_enabled: false,
         exceptions_enabled: false,
         gc_enabled: false,
-        // wasm-smith's memory64 brings 64-bit tables, which sowa does not compile yet.
-        memory64_enabled: false,
+        // 64-bit memories and tables.
+        memory64_enabled: true,
         threads_enabled: false,
         wide_arithmetic_enabled: true,
         custom_page_sizes_enabled: true,
@@ -250,6 +251,8 @@ fn sowa_stop(t: &sowa_runtime::Trap) -> Stop {
         Some(K::UninitializedElement) => Stop::Trap("uninitialized element"),
         // Wasmtime reports both as its one null-reference trap.
         Some(K::NullReference | K::NullFunctionReference) => Stop::Trap("null reference"),
+        Some(K::UnalignedAtomic) => Stop::Trap("unaligned atomic"),
+        Some(K::AtomicWaitNonSharedMemory) => Stop::Trap("atomic wait on non-shared memory"),
         None => Stop::Other(t.to_string()),
     }
 }
@@ -373,7 +376,7 @@ pub fn wasmtime_engine() -> Result<wasmtime::Engine> {
         .wasm_extended_const(true)
         .wasm_bulk_memory(true)
         .wasm_multi_value(true)
-        .wasm_memory64(false)
+        .wasm_memory64(true)
         .wasm_wide_arithmetic(true)
         .wasm_custom_page_sizes(true);
     wasmtime::Engine::new(&c).map_err(|e| anyhow!("{e}"))
@@ -420,6 +423,8 @@ fn wasmtime_stop(e: &wasmtime::Error) -> Stop {
         Some(T::TableOutOfBounds) => Stop::Trap("table out of bounds"),
         Some(T::IndirectCallToNull) => Stop::Trap("uninitialized element"),
         Some(T::NullReference) => Stop::Trap("null reference"),
+        Some(T::HeapMisaligned) => Stop::Trap("unaligned atomic"),
+        Some(T::AtomicWaitNonSharedMemory) => Stop::Trap("atomic wait on non-shared memory"),
         _ => Stop::Other(format!("{e:#}")),
     }
 }

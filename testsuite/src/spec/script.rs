@@ -44,6 +44,8 @@ fn options(script: &str, jobs: usize) -> Options {
             let needs = match name {
                 "custom-page-sizes" => "custom-page-sizes,memory64,multi-memory",
                 "function-references" => "function-references,tail-call",
+                // Written against WebAssembly 1.0: expects a second table to be invalid.
+                "threads" => "threads,reference-types=n",
                 other => other,
             };
             Proposals::NONE.with(needs).unwrap_or(Proposals::ALL)

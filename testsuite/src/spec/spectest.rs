@@ -40,15 +40,17 @@ pub fn define(linker: &mut Linker, store: &Store) {
     }
     let table = Table::new(
         store,
-        TableType {
-            elem: RefType::FUNCREF,
-            min: 10,
-            max: Some(20),
-        },
+        TableType::new(RefType::FUNCREF, 10, Some(20)),
         Val::FuncRef(None),
     )
     .expect("spectest table");
     linker.define("spectest", "table", Extern::Table(table));
     let memory = Memory::new(store, MemoryType::new(1, Some(2))).expect("spectest memory");
     linker.define("spectest", "memory", Extern::Memory(memory));
+    let shared = MemoryType {
+        shared: true,
+        ..MemoryType::new(1, Some(2))
+    };
+    let memory = Memory::new(store, shared).expect("spectest shared memory");
+    linker.define("spectest", "shared_memory", Extern::Memory(memory));
 }
