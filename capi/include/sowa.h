@@ -101,6 +101,7 @@ typedef uint32_t sowa_trap_reason_t;
 #define SOWA_TRAP_REASON_WASM 0 /* a WebAssembly trap: see sowa_trap_code */
 #define SOWA_TRAP_REASON_EXIT 1 /* the program called proc_exit: see sowa_trap_exit_code */
 #define SOWA_TRAP_REASON_HOST 2 /* a host function returned an error */
+#define SOWA_TRAP_REASON_EXCEPTION 3 /* a wasm exception no handler caught */
 
 /* Codes of WebAssembly traps (the values sowa's artifact format gives them). */
 #define SOWA_TRAP_MEMORY_OUT_OF_BOUNDS 1
@@ -118,6 +119,7 @@ typedef uint32_t sowa_trap_reason_t;
 #define SOWA_TRAP_NULL_FUNCTION_REFERENCE 13
 #define SOWA_TRAP_UNALIGNED_ATOMIC 14
 #define SOWA_TRAP_ATOMIC_WAIT_NON_SHARED_MEMORY 15
+#define SOWA_TRAP_NULL_EXCEPTION_REFERENCE 16
 
 sowa_trap_reason_t sowa_trap_reason(const sowa_trap_t *trap);
 /* A SOWA_TRAP_* code for a WebAssembly trap, else 0. */

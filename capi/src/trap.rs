@@ -58,6 +58,7 @@ pub unsafe extern "C" fn sowa_trap_reason(trap: *const CTrap) -> u32 {
         Some(TrapReason::Wasm(_)) | None => 0,
         Some(TrapReason::Exit(_)) => 1,
         Some(TrapReason::Host(_)) => 2,
+        Some(TrapReason::Exception(_)) => 3,
     }
 }
 

@@ -8,7 +8,7 @@ use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir;
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
-use cranelift_codegen::{Context, FinalizedRelocTarget};
+use cranelift_codegen::{Context, FinalizedMachExceptionHandler, FinalizedRelocTarget};
 use cranelift_frontend::FunctionBuilderContext;
 use sowa_targets::arch::CallReloc;
 use sowa_targets::artifact::{Span, TrapSite};
@@ -102,6 +102,8 @@ pub struct CompiledFunc {
     pub traps: Vec<(u32, TrapKind, u32)>,
     /// (offset in `code`, wasm offset) where each instruction's code starts.
     pub locs: Vec<(u32, u32)>,
+    /// Calls inside `try_table`s: (return address, handler, frame size), offsets in `code`.
+    pub handlers: Vec<(u32, u32, u32)>,
 }
 
 fn compile_one(
@@ -141,6 +143,21 @@ fn compile_one(
             locs.push((s.start, s.loc.bits()));
         }
     }
+    // Every handler sowa emits is a catch-all landing pad (the tags are compared in the pad),
+    // so a call site has at most one.
+    let mut handlers = Vec::new();
+    for site in buffer.call_sites() {
+        let pad = site.exception_handlers.iter().find_map(|h| match h {
+            FinalizedMachExceptionHandler::Default(off) => Some(*off),
+            _ => None,
+        });
+        if let Some(pad) = pad {
+            let frame = site
+                .frame_offset
+                .ok_or_else(|| codegen_err("a handler without a frame offset".into()))?;
+            handlers.push((site.ret_addr, pad, frame));
+        }
+    }
     let mut calls = Vec::new();
     for r in buffer.relocs() {
         let kind = match r.kind {
@@ -163,6 +180,7 @@ fn compile_one(
         calls,
         traps,
         locs,
+        handlers,
     })
 }
 
@@ -266,6 +284,8 @@ pub struct Text {
     pub trap_sites: Vec<TrapSite>,
     /// (text offset, wasm offset) of each instruction's code, sorted.
     pub address_map: Vec<(u32, u32)>,
+    /// (return address, handler, frame size) of each call inside a `try_table`, sorted.
+    pub handlers: Vec<(u32, u32, u32)>,
 }
 
 /// Lays out `funcs` (defined functions first, in index order, then stubs) and patches calls.
@@ -276,6 +296,7 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
     let mut spans = Vec::with_capacity(funcs.len());
     let mut trap_sites = Vec::new();
     let mut address_map = Vec::new();
+    let mut handlers = Vec::new();
     for f in funcs {
         bytes.resize(bytes.len().next_multiple_of(align), 0);
         let start = bytes.len() as u32;
@@ -285,6 +306,11 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
             len: f.code.len() as u32,
         });
         address_map.extend(f.locs.iter().map(|(off, loc)| (start + off, *loc)));
+        handlers.extend(
+            f.handlers
+                .iter()
+                .map(|(ret, pad, frame)| (start + ret, start + pad, *frame)),
+        );
         for (off, kind, wasm_offset) in &f.traps {
             trap_sites.push(TrapSite {
                 code_offset: start + off,
@@ -306,11 +332,13 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
         }
     }
     trap_sites.sort_by_key(|t| t.code_offset);
+    handlers.sort_unstable();
     Ok(Text {
         bytes,
         spans,
         trap_sites,
         address_map,
+        handlers,
     })
 }
 

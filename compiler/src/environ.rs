@@ -101,9 +101,7 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                             wasmparser::TypeRef::Global(g) => {
                                 ImportKind::Global(global_type(&g, offset)?)
                             }
-                            wasmparser::TypeRef::Tag(_) => {
-                                return Err(unsupported(offset, "tag imports (exceptions)"))
-                            }
+                            wasmparser::TypeRef::Tag(t) => ImportKind::Tag(t.func_type_idx),
                         };
                         m.info.imports.push(Import {
                             module: imp.module.to_string(),
@@ -148,7 +146,7 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
             }
             Payload::ExportSection(r) => {
                 for e in r.into_iter_with_offsets() {
-                    let (offset, e) = e?;
+                    let (_, e) = e?;
                     let kind = match e.kind {
                         wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
                             ExternKind::Func
@@ -156,9 +154,7 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                         wasmparser::ExternalKind::Table => ExternKind::Table,
                         wasmparser::ExternalKind::Memory => ExternKind::Memory,
                         wasmparser::ExternalKind::Global => ExternKind::Global,
-                        wasmparser::ExternalKind::Tag => {
-                            return Err(unsupported(offset, "tag exports (exceptions)"))
-                        }
+                        wasmparser::ExternalKind::Tag => ExternKind::Tag,
                     };
                     m.info.exports.push(Export {
                         name: e.name.to_string(),
@@ -168,6 +164,11 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                 }
             }
             Payload::StartSection { func, .. } => m.info.start = Some(func),
+            Payload::TagSection(r) => {
+                for t in r {
+                    m.info.tags.push(t?.func_type_idx);
+                }
+            }
             Payload::ElementSection(r) => {
                 for e in r {
                     let e = e?;
@@ -277,6 +278,8 @@ pub fn heap_type(h: wasmparser::HeapType, offset: u64) -> Result<HeapType> {
             A::Extern => HeapType::Extern,
             A::NoFunc => HeapType::NoFunc,
             A::NoExtern => HeapType::NoExtern,
+            A::Exn => HeapType::Exn,
+            A::NoExn => HeapType::NoExn,
             _ => {
                 return Err(unsupported(
                     offset,

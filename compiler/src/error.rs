@@ -59,6 +59,10 @@ fn is_missing_feature(message: &str) -> bool {
         "proposal not enabled",
         "support is not enabled",
         "must be enabled",
+        // GC's refusals, worded otherwise.
+        "requires `gc` proposal",
+        "without the gc feature",
+        "GC proposal is disabled",
     ]
     .iter()
     .any(|p| message.contains(p))
@@ -95,7 +99,7 @@ impl CompileError {
                 message: format!(
                     "{message}: the module uses a WebAssembly feature sowa does not compile \
                          yet (it compiles WebAssembly 2.0 with SIMD and {})",
-                    crate::Proposals::known().collect::<Vec<_>>().join(", ")
+                    crate::Proposals::ALL.names().join(", ")
                 ),
             },
             other => other,

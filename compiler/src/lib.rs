@@ -190,6 +190,7 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         .collect();
     manifest.trap_sites = text.trap_sites;
     manifest.address_map = text.address_map;
+    manifest.handlers = text.handlers;
 
     // Data segments: each starts on a page so that a loader can map it copy-on-write. Those
     // that memory 0's image holds need no bytes of their own: they are never read again.

@@ -18,7 +18,7 @@ struct Proposal {
 }
 
 /// Every proposal sowa compiles, in the order they are listed and recorded.
-const KNOWN: [Proposal; 10] = [
+const KNOWN: [Proposal; 11] = [
     Proposal {
         name: "reference-types",
         feature: WasmFeatures::REFERENCE_TYPES,
@@ -52,6 +52,12 @@ const KNOWN: [Proposal; 10] = [
     Proposal {
         name: "function-references",
         feature: WasmFeatures::FUNCTION_REFERENCES,
+        default: true,
+        in_wasm2: false,
+    },
+    Proposal {
+        name: "exceptions",
+        feature: WasmFeatures::EXCEPTIONS,
         default: true,
         in_wasm2: false,
     },

@@ -57,6 +57,7 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
             ImportKind::Table(t) => known(ValType::Ref(t.elem)),
             ImportKind::Global(g) => known(g.ty),
             ImportKind::Memory(_) => true,
+            ImportKind::Tag(t) => t < ntypes,
         };
         if !ok {
             return Err(corrupt("import type index out of range"));
@@ -65,6 +66,7 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
     if !m.tables.iter().all(|t| known(ValType::Ref(t.ty.elem)))
         || !m.globals.iter().all(|g| known(g.ty.ty))
         || !m.elements.iter().all(|e| known(ValType::Ref(e.ty)))
+        || m.tags.iter().any(|t| *t >= ntypes)
     {
         return Err(corrupt("type index out of range"));
     }
@@ -110,6 +112,7 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
             ExternKind::Table => counts.tables,
             ExternKind::Memory => counts.memories,
             ExternKind::Global => counts.globals,
+            ExternKind::Tag => counts.tags,
         };
         if e.index >= limit {
             return Err(corrupt(format!("export `{}` index out of range", e.name)));

@@ -19,7 +19,7 @@ const FAIL: u32 = 1;
 
 /// An array of function addresses.
 #[repr(transparent)]
-pub(crate) struct BuiltinTable(pub [*const (); 13]);
+pub(crate) struct BuiltinTable(pub [*const (); 14]);
 
 // SAFETY: the table is immutable and holds code addresses only.
 unsafe impl Sync for BuiltinTable {}
@@ -36,6 +36,7 @@ pub(crate) static TABLE: BuiltinTable = BuiltinTable([
     stoppable::table_copy as *const (),
     stoppable::table_init as *const (),
     elem_drop as *const (),
+    crate::arch::throw_entry as *const (),
     memory_atomic_notify as *const (),
     stoppable::memory_atomic_wait32 as *const (),
     stoppable::memory_atomic_wait64 as *const (),

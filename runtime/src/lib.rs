@@ -63,6 +63,7 @@
 mod arch;
 mod builtins;
 mod epoch;
+mod exception;
 mod func;
 mod global;
 mod instance;
@@ -77,6 +78,7 @@ mod values;
 mod vmcontext;
 
 pub use epoch::Epoch;
+pub use exception::Tag;
 pub use func::{Caller, Func, HostFn};
 pub use global::Global;
 pub use instance::{Extern, Instance, InstantiateError};
@@ -88,4 +90,4 @@ pub use sowa_targets::{FuncType, GlobalType, HeapType, MemoryType, RefType, Tabl
 pub use store::{Store, StoreInUse, StoreLimits};
 pub use table::Table;
 pub use traps::{Trap, TrapKind, TrapReason};
-pub use values::{FuncRef, Val, ValueError};
+pub use values::{ExnRef, FuncRef, Val, ValueError};

@@ -111,6 +111,8 @@ pub(crate) struct Objects {
     pub tables: Kept<TableData>,
     pub globals: Kept<GlobalCell>,
     pub host_funcs: Kept<HostFunc>,
+    pub tags: Kept<crate::exception::TagData>,
+    pub exceptions: Kept<crate::exception::ExnData>,
 }
 
 /// [`Store::reset`] was called while handles to the store's objects were alive.
@@ -212,6 +214,7 @@ impl Store {
             vm_limits: UnsafeCell::new(VMLimits {
                 stack_limit: 0,
                 watch: std::ptr::null(),
+                store: std::ptr::null(),
             }),
             tag: std::cell::Cell::new(next_tag()),
             limits,
@@ -222,7 +225,10 @@ impl Store {
         });
         // SAFETY: nothing else refers to the new record yet; `watch` lives in the same
         // allocation, which never moves.
-        unsafe { (*inner.vm_limits.get()).watch = &inner.watch };
+        unsafe {
+            (*inner.vm_limits.get()).watch = &inner.watch;
+            (*inner.vm_limits.get()).store = Rc::as_ptr(&inner);
+        }
         Store { inner }
     }
 

@@ -16,6 +16,13 @@ pub struct FuncRef {
     pub(crate) owner: u64,
 }
 
+/// A non-null reference to an exception of one store (and one period between resets of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExnRef {
+    pub(crate) record: usize,
+    pub(crate) owner: u64,
+}
+
 /// A value that cannot go where it was meant to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
@@ -64,6 +71,8 @@ pub enum Val {
     FuncRef(Option<FuncRef>),
     /// An external reference chosen by the host; `None` is null.
     ExternRef(Option<u64>),
+    /// An exception reference; `None` is null.
+    ExnRef(Option<ExnRef>),
 }
 
 impl Val {
@@ -77,6 +86,10 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::Ref(RefType::FUNCREF),
             Val::ExternRef(_) => ValType::Ref(RefType::EXTERNREF),
+            Val::ExnRef(_) => ValType::Ref(RefType {
+                nullable: true,
+                heap: HeapType::Exn,
+            }),
         }
     }
 
@@ -90,6 +103,7 @@ impl Val {
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(0),
             ValType::Ref(r) if r.is_extern() => Val::ExternRef(None),
+            ValType::Ref(r) if r.is_exn() => Val::ExnRef(None),
             ValType::Ref(_) => Val::FuncRef(None),
         }
     }
@@ -99,6 +113,7 @@ impl Val {
     pub(crate) fn to_raw_in(self, owner: u64) -> Result<u128, ValueError> {
         match self {
             Val::FuncRef(Some(r)) if r.owner != owner => Err(ValueError::ForeignReference),
+            Val::ExnRef(Some(r)) if r.owner != owner => Err(ValueError::ForeignReference),
             _ => Ok(self.to_raw_unchecked()),
         }
     }
@@ -114,6 +129,7 @@ impl Val {
             Val::V128(v) => v,
             Val::FuncRef(r) => r.map_or(0, |r| r.record) as u128,
             Val::ExternRef(r) => raw_externref(r) as u128,
+            Val::ExnRef(r) => r.map_or(0, |r| r.record) as u128,
         }
     }
 
@@ -124,16 +140,21 @@ impl Val {
         // The store first: only then may a function record be read below.
         let raw = self.to_raw_in(owner)?;
         let fits = match (self, ty) {
-            (Val::FuncRef(r), ValType::Ref(t)) if !t.is_extern() => match (r, t.heap) {
-                (None, _) => t.nullable,
-                (Some(_), HeapType::Func) => true,
-                (Some(f), HeapType::Concrete(id)) => {
-                    // SAFETY: a reference of this store (checked above) is the address of a
-                    // funcref record the store keeps alive.
-                    unsafe { (*(f.record as *const VMFuncRef)).type_id == id }
+            (Val::ExnRef(r), ValType::Ref(t)) if t.is_exn() => {
+                (r.is_some() && t.heap == HeapType::Exn) || (r.is_none() && t.nullable)
+            }
+            (Val::FuncRef(r), ValType::Ref(t)) if !t.is_extern() && !t.is_exn() => {
+                match (r, t.heap) {
+                    (None, _) => t.nullable,
+                    (Some(_), HeapType::Func) => true,
+                    (Some(f), HeapType::Concrete(id)) => {
+                        // SAFETY: a reference of this store (checked above) is the address of a
+                        // funcref record the store keeps alive.
+                        unsafe { (*(f.record as *const VMFuncRef)).type_id == id }
+                    }
+                    (Some(_), _) => false,
                 }
-                (Some(_), _) => false,
-            },
+            }
             (Val::ExternRef(r), ValType::Ref(t)) if t.is_extern() => {
                 if r.is_none() {
                     t.nullable
@@ -143,10 +164,14 @@ impl Val {
             }
             (v, t) => v.ty() == t,
         };
-        let null = matches!(self, Val::FuncRef(None) | Val::ExternRef(None));
+        let null = matches!(
+            self,
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None)
+        );
+        // A null of the right family where the type is not nullable.
         if !fits
             && null
-            && matches!(ty, ValType::Ref(t) if t.is_extern() == matches!(self, Val::ExternRef(_)))
+            && matches!(ty, ValType::Ref(t) if !t.nullable && Val::default_for(ty) == self)
         {
             return Err(ValueError::Null { expected: ty });
         }
@@ -169,6 +194,10 @@ impl Val {
             ValType::V128 => Val::V128(raw),
             // Only the low 8 bytes: a slot that held a wider value before keeps its upper bytes.
             ValType::Ref(r) if r.is_extern() => Val::ExternRef(externref_from_raw(raw as u64)),
+            ValType::Ref(r) if r.is_exn() => Val::ExnRef((raw as u64 != 0).then_some(ExnRef {
+                record: raw as u64 as usize,
+                owner,
+            })),
             ValType::Ref(_) => Val::FuncRef((raw as u64 != 0).then_some(FuncRef {
                 record: raw as u64 as usize,
                 owner,
@@ -214,6 +243,8 @@ impl std::fmt::Display for Val {
             Val::FuncRef(Some(_)) => write!(f, "funcref"),
             Val::ExternRef(None) => write!(f, "null externref"),
             Val::ExternRef(Some(v)) => write!(f, "externref {v}"),
+            Val::ExnRef(None) => write!(f, "null exnref"),
+            Val::ExnRef(Some(_)) => write!(f, "exnref"),
         }
     }
 }

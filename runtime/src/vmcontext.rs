@@ -23,6 +23,8 @@ pub(crate) struct VMLimits {
     /// Not read by compiled code: how a host function called by wasm finds its store's
     /// deadline (see [`crate::func::Caller::set_epoch_deadline`]).
     pub watch: *const std::sync::Arc<crate::epoch::Watch>,
+    /// Not read by compiled code: the store, for builtins that create objects in it.
+    pub store: *const crate::store::StoreInner,
 }
 
 /// A linear memory's record ([`vmctx::memory`]).

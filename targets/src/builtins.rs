@@ -66,6 +66,11 @@ builtins! {
     table_init(I32, I32, I64, I32, I32) -> (I32);
     /// `elem.drop(elem)`
     elem_drop(I32) -> ();
+    /// `throw(tag, values)`: throws a new exception of tag `tag` (an index in the context's
+    /// tag slots) with the values at `values` (one 16-byte slot each); `throw(u32::MAX, exn)`
+    /// throws exception `exn` again (`throw_ref`, and handlers that match none of their
+    /// clauses). Returns only by resuming at a handler.
+    throw(I32, Ptr) -> ();
     /// `memory.atomic.notify(native address, count) -> woken` (shared memories)
     memory_atomic_notify(Ptr, I32) -> (I32);
     /// `memory.atomic.wait32(native address, expected, timeout ns) -> 0 ok, 1 not equal,

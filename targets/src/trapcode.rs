@@ -39,11 +39,13 @@ pub enum TrapKind {
     UnalignedAtomic = 14,
     /// `memory.atomic.wait32/64` on a memory that is not shared (no other thread could wake it).
     AtomicWaitNonSharedMemory = 15,
+    /// `throw_ref` of a null exception reference.
+    NullExceptionReference = 16,
 }
 
 impl TrapKind {
     /// Every kind, for tables that map codes in both directions.
-    pub const ALL: [TrapKind; 15] = [
+    pub const ALL: [TrapKind; 16] = [
         TrapKind::MemoryOutOfBounds,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -59,6 +61,7 @@ impl TrapKind {
         TrapKind::NullFunctionReference,
         TrapKind::UnalignedAtomic,
         TrapKind::AtomicWaitNonSharedMemory,
+        TrapKind::NullExceptionReference,
     ];
 
     /// The kind encoded as `code`, if any.
@@ -84,6 +87,7 @@ impl TrapKind {
             TrapKind::NullFunctionReference => "null function reference",
             TrapKind::UnalignedAtomic => "unaligned atomic",
             TrapKind::AtomicWaitNonSharedMemory => "expected shared memory",
+            TrapKind::NullExceptionReference => "null exception reference",
         }
     }
 }

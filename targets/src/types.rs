@@ -37,6 +37,10 @@ pub enum HeapType {
     NoExtern,
     /// A function of one defined type (typed function references).
     Concrete(u32),
+    /// Any exception (`exn`).
+    Exn,
+    /// No exception: only null has this type (`noexn`).
+    NoExn,
 }
 
 /// A WebAssembly reference type: a heap type and whether null is among its values.
@@ -66,6 +70,11 @@ impl RefType {
         matches!(self.heap, HeapType::Extern | HeapType::NoExtern)
     }
 
+    /// Whether values of this type are exceptions (`exn` and `noexn`).
+    pub fn is_exn(self) -> bool {
+        matches!(self.heap, HeapType::Exn | HeapType::NoExn)
+    }
+
     /// Whether every value of `self` is a value of `other`, given a test of whether concrete
     /// type `a` is a subtype of concrete type `b` (without GC's declared subtypes: equality
     /// of their ids).
@@ -79,7 +88,7 @@ impl RefType {
             (Concrete(a), Concrete(b)) => concrete(a, b),
             (Concrete(_) | NoFunc, Func) => true,
             (NoFunc, Concrete(_)) => true,
-            (NoExtern, Extern) => true,
+            (NoExtern, Extern) | (NoExn, Exn) => true,
             _ => false,
         }
     }
@@ -264,11 +273,14 @@ impl std::fmt::Display for RefType {
             HeapType::NoFunc => "nofunc".to_string(),
             HeapType::NoExtern => "noextern".to_string(),
             HeapType::Concrete(i) => i.to_string(),
+            HeapType::Exn => "exn".to_string(),
+            HeapType::NoExn => "noexn".to_string(),
         };
         match (self.nullable, self.heap) {
             (true, HeapType::Concrete(_)) => write!(f, "(ref null {heap})"),
             (true, HeapType::NoFunc) => f.write_str("nullfuncref"),
             (true, HeapType::NoExtern) => f.write_str("nullexternref"),
+            (true, HeapType::NoExn) => f.write_str("nullexnref"),
             (true, _) => write!(f, "{heap}ref"),
             (false, _) => write!(f, "(ref {heap})"),
         }

@@ -10,6 +10,8 @@
 //! memories   [*mut VMMemory; memories]   imported then defined
 //! tables     [*mut VMTable;  tables]     imported then defined
 //! globals    [*mut VMGlobal; globals]    imported then defined
+//! tags       [*const VMTag; tags]        imported then defined: a tag's identity, which
+//!                                        exceptions carry and handlers compare
 //! funcrefs   [VMFuncRef; funcrefs]       imported functions, then the defined functions a
 //!                                        reference can be taken to (see `funcref_slots`);
 //!                                        also the import table
@@ -44,6 +46,17 @@ pub mod limits {
     pub const STACK_LIMIT: u32 = 0;
     /// Size of the part of the record compiled code reads.
     pub const SIZE: u32 = 8;
+}
+
+/// An exception as compiled code sees it (what an `exnref` points to): its tag's identity
+/// and its values, one 16-byte slot each (see [`VALUE_SLOT`]).
+pub mod exn {
+    /// Offset of the pointer to the tag's identity (compared with a context's tag slots).
+    pub const TAG: u32 = 0;
+    /// Offset of the pointer to the values.
+    pub const VALUES: u32 = 8;
+    /// Size of the part of the record compiled code reads.
+    pub const SIZE: u32 = 16;
 }
 
 /// A linear memory as compiled code sees it: base address and current length in bytes.
@@ -132,6 +145,8 @@ pub struct VMCounts {
     pub globals: u32,
     /// Imported globals.
     pub imported_globals: u32,
+    /// All tags (exceptions), imported and defined.
+    pub tags: u32,
 }
 
 /// Offsets of every field of a context with the given counts.
@@ -143,6 +158,7 @@ pub struct VMOffsets {
     memories: u32,
     tables: u32,
     globals: u32,
+    tags: u32,
     funcrefs: u32,
     defined_globals: u32,
     size: u32,
@@ -159,7 +175,8 @@ impl VMOffsets {
         let memories = align(type_ids + 4 * counts.types, 8);
         let tables = memories + PTR * counts.memories;
         let globals = tables + PTR * counts.tables;
-        let funcrefs = align(globals + PTR * counts.globals, 16);
+        let tags = globals + PTR * counts.globals;
+        let funcrefs = align(tags + PTR * counts.tags, 16);
         let defined_globals = funcrefs + funcref::SIZE * counts.funcrefs;
         let size = defined_globals + global::SIZE * (counts.globals - counts.imported_globals);
         VMOffsets {
@@ -168,6 +185,7 @@ impl VMOffsets {
             memories,
             tables,
             globals,
+            tags,
             funcrefs,
             defined_globals,
             size,
@@ -189,6 +207,10 @@ impl VMOffsets {
     /// Offset of the pointer to global `index`'s cell.
     pub fn global_ptr(&self, index: u32) -> u32 {
         self.globals + PTR * index
+    }
+    /// Offset of the pointer to tag `index`'s identity record.
+    pub fn tag_ptr(&self, index: u32) -> u32 {
+        self.tags + PTR * index
     }
     /// Offset of the [`funcref`] record in slot `slot` (see [`funcref_slot`]).
     pub fn funcref(&self, slot: u32) -> u32 {
@@ -219,10 +241,12 @@ mod tests {
             imported_tables: 0,
             globals: 4,
             imported_globals: 2,
+            tags: 2,
         });
         assert!(o.type_id(2) + 4 <= o.memory_ptr(0));
         assert!(o.memory_ptr(1) + 8 <= o.table_ptr(0));
-        assert!(o.global_ptr(3) + 8 <= o.funcref(0));
+        assert!(o.global_ptr(3) + 8 <= o.tag_ptr(0));
+        assert!(o.tag_ptr(1) + 8 <= o.funcref(0));
         assert_eq!(o.funcref(0) % 16, 0);
         assert!(o.funcref(4) + funcref::SIZE <= o.defined_global(0));
         assert_eq!(o.defined_global(1) + global::SIZE, o.size());

@@ -74,3 +74,14 @@ fn function_references() {
 fn threads() {
     run_set("proposals/threads");
 }
+
+#[test]
+fn exceptions() {
+    run_set("proposals/exceptions");
+}
+
+/// WebAssembly 3.0 whole, but for the scripts that need GC (`spec::script::NEEDS_GC`).
+#[test]
+fn wasm_v3() {
+    run_set("wasm-v3");
+}

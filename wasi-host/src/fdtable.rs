@@ -3,7 +3,7 @@
 
 use crate::abi::{filetype, rights};
 use crate::errno::{Errno, BADF, NOTCAPABLE};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 /// What a descriptor refers to.
@@ -99,9 +99,17 @@ impl Descriptor {
 }
 
 /// The table, by guest descriptor number.
+///
+/// Numbers are handed out as Wasmtime's preview1 host hands them out, since programs' effects
+/// are judged against it and some depend on the numbers: a number freed by a close or a
+/// renumber is reused first (the highest such), else the one after the highest open. (POSIX
+/// takes the lowest free number; yosys restores its stdout around ABC so that with that rule
+/// its buffered log lands in the next file it opens, and not with Wasmtime's.)
 #[derive(Debug, Default)]
 pub struct FdTable {
     fds: BTreeMap<u32, Descriptor>,
+    /// Numbers freed by `remove` and `renumber` and not taken since.
+    free: BTreeSet<u32>,
 }
 
 impl FdTable {
@@ -123,17 +131,17 @@ impl FdTable {
         t
     }
 
-    /// Puts `d` at the lowest free number and returns it.
+    /// Puts `d` at the next number (see the type's comment) and returns it.
     pub fn insert(&mut self, d: Descriptor) -> Result<u32, Errno> {
-        let mut n = 0u32;
-        for &k in self.fds.keys() {
-            if k != n {
-                break;
-            }
-            n = n
-                .checked_add(1)
-                .ok_or(crate::errno::from_host(libc::EMFILE))?;
-        }
+        let n = match self.free.pop_last() {
+            Some(n) => n,
+            None => match self.fds.last_key_value() {
+                Some((k, _)) => k
+                    .checked_add(1)
+                    .ok_or(crate::errno::from_host(libc::EMFILE))?,
+                None => 0,
+            },
+        };
         self.fds.insert(n, d);
         Ok(n)
     }
@@ -157,7 +165,9 @@ impl FdTable {
 
     /// Removes `fd` (closing the host descriptor unless it is a standard stream).
     pub fn remove(&mut self, fd: u32) -> Result<Descriptor, Errno> {
-        self.fds.remove(&fd).ok_or(BADF)
+        let d = self.fds.remove(&fd).ok_or(BADF)?;
+        self.free.insert(fd);
+        Ok(d)
     }
 
     /// Moves `from` to `to`, closing what `to` was; both must be open.
@@ -168,7 +178,36 @@ impl FdTable {
         if from != to {
             let d = self.fds.remove(&from).ok_or(BADF)?;
             self.fds.insert(to, d);
+            self.free.insert(from);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn null() -> Descriptor {
+        let f = std::fs::File::open("/dev/null").unwrap();
+        Descriptor::new(Kind::File(f.into()), 0, 0)
+    }
+
+    #[test]
+    fn numbers_are_reused_as_wasmtime_reuses_them() {
+        let mut t = FdTable::with_stdio();
+        assert_eq!(t.insert(null()).unwrap(), 3);
+        assert_eq!(t.insert(null()).unwrap(), 4);
+        assert_eq!(t.insert(null()).unwrap(), 5);
+        t.remove(1).unwrap();
+        t.remove(4).unwrap();
+        // The highest freed number first, then the lower one, then past the highest.
+        assert_eq!(t.insert(null()).unwrap(), 4);
+        assert_eq!(t.insert(null()).unwrap(), 1);
+        assert_eq!(t.insert(null()).unwrap(), 6);
+        // `dup2(5, 1)` then close(5): 5 is free again, 1 is taken.
+        t.renumber(5, 1).unwrap();
+        assert_eq!(t.insert(null()).unwrap(), 5);
+        assert!(t.renumber(9, 1).is_err());
     }
 }

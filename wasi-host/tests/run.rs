@@ -614,3 +614,30 @@ fn memory64_indices_are_checked_in_the_code() {
         assert_out_of_bounds(args, &run(args));
     }
 }
+
+#[test]
+fn an_uncaught_exception_is_reported_with_its_tag_and_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let so = compile_wat(
+        dir.path(),
+        "uncaught",
+        r#"(module (memory (export "memory") 1)
+             (tag $oops (param i32))
+             (func $deep (param i32)
+               (if (local.get 0)
+                 (then (call $deep (i32.sub (local.get 0) (i32.const 1))))
+                 (else (throw $oops (i32.const 42)))))
+             (func (export "_start")
+               ;; A handler that has ended does not take it.
+               (block $other
+                 (try_table (catch_all $other) (nop)))
+               (call $deep (i32.const 10))))"#,
+    );
+    let o = sowa(&["run", so.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("uncaught exception of a tag of type (param i32) in function 'deep'"),
+        "{err}"
+    );
+}

@@ -4,6 +4,7 @@
 //! an imported function goes through its funcref record in the vmctx. `call_indirect` checks the
 //! table bounds, null and the canonical signature id before calling through the funcref.
 
+use super::exceptions::Callee;
 use super::{trap_code, trusted, trusted_readonly, wasm_signature, FuncTranslator};
 use crate::error::Result;
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder, Value};
@@ -47,10 +48,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 
     /// Replaces a call's arguments on the operand stack with its results.
-    fn finish_call(&mut self, call: ir::Inst, nparams: usize) {
+    fn finish_call(&mut self, results: &[Value], nparams: usize) {
         self.stack.truncate(self.stack.len() - nparams);
-        let results = self.b.inst_results(call).to_vec();
-        self.stack.extend(results);
+        self.stack.extend_from_slice(results);
     }
 
     fn call(&mut self, func_index: u32, tail: bool) {
@@ -79,8 +79,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.b.ins().return_call_indirect(sig, code, &args);
                 return;
             }
-            let call = self.b.ins().call_indirect(sig, code, &args);
-            self.finish_call(call, nparams);
+            let results = self.emit_call(sig, Callee::Indirect(code), &args);
+            self.finish_call(&results, nparams);
         } else {
             args.push(self.vmctx);
             args.push(self.vmctx);
@@ -90,8 +90,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.b.ins().return_call(f, &args);
                 return;
             }
-            let call = self.b.ins().call(f, &args);
-            self.finish_call(call, nparams);
+            let sig = self.sig_ref(ty as u32);
+            let results = self.emit_call(sig, Callee::Direct(f), &args);
+            self.finish_call(&results, nparams);
         }
     }
 
@@ -162,8 +163,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             self.b.ins().return_call_indirect(sig, code, &args);
             return;
         }
-        let call = self.b.ins().call_indirect(sig, code, &args);
-        self.finish_call(call, nparams);
+        let results = self.emit_call(sig, Callee::Indirect(code), &args);
+        self.finish_call(&results, nparams);
     }
 
     /// `call_ref`: validation proved the reference's type, so only null is checked.

@@ -17,6 +17,10 @@ enum FrameKind {
         seen_else: bool,
     },
     Function,
+    /// `try_table`: a block whose calls unwind to `pad`.
+    TryTable {
+        pad: ir::Block,
+    },
 }
 
 /// An open block, loop, if, or the function body itself.
@@ -44,8 +48,13 @@ impl Frame {
         }
     }
 
-    fn branch_target(&self) -> ir::Block {
+    pub(super) fn branch_target(&self) -> ir::Block {
         self.header.unwrap_or(self.dest)
+    }
+
+    /// Records that a branch goes to this frame (so code after its `end` is reachable).
+    pub(super) fn mark_branched(&mut self) {
+        self.branched_to = true;
     }
 }
 
@@ -222,7 +231,29 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         Ok(true)
     }
 
-    fn frame_mut(&mut self, depth: u32) -> &mut Frame {
+    /// Opens a `try_table` of type `bt` whose calls unwind to `pad`, with its clauses.
+    pub(super) fn open_try_table(
+        &mut self,
+        bt: BlockType,
+        pad: ir::Block,
+        catches: Vec<wasmparser::Catch>,
+    ) {
+        let (params, results) = self.block_types(bt);
+        let dest = self.block_with_params(&results);
+        self.handlers.push(pad);
+        self.try_catches.push(catches);
+        self.control.push(Frame {
+            kind: FrameKind::TryTable { pad },
+            dest,
+            header: None,
+            params: params.len(),
+            results: results.len(),
+            height: self.stack.len() - params.len(),
+            branched_to: false,
+        });
+    }
+
+    pub(super) fn frame_mut(&mut self, depth: u32) -> &mut Frame {
         let i = self.control.len() - 1 - depth as usize;
         &mut self.control[i]
     }
@@ -299,6 +330,14 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             let a = args(self.peekn(frame.results));
             self.b.ins().jump(frame.dest, &a);
         }
+        if let FrameKind::TryTable { pad } = frame.kind {
+            self.handlers.pop();
+            let catches = self
+                .try_catches
+                .pop()
+                .expect("one clause list per try_table");
+            self.fill_pad(pad, &catches);
+        }
         let mut reachable = self.reachable || frame.branched_to;
         if let FrameKind::If {
             else_block,
@@ -332,7 +371,10 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// Skips an operator in dead code, tracking nesting so the right `else`/`end` is found.
     pub(super) fn translate_unreachable(&mut self, op: &Operator<'_>) -> Result<()> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. } => {
                 self.unreachable_depth += 1;
             }
             Operator::Else if self.unreachable_depth == 0 => self.translate_else(),

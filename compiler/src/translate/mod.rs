@@ -8,6 +8,7 @@
 mod atomic;
 mod calls;
 mod control;
+mod exceptions;
 mod memory;
 mod numeric;
 mod relaxed;
@@ -116,6 +117,11 @@ pub struct FuncTranslator<'a, 'f> {
     /// Depth of blocks opened while unreachable, skipped until their `end`.
     unreachable_depth: u32,
     mem_bases: Vec<Value>,
+    /// Landing pads of the enclosing `try_table`s, innermost last: calls made inside one
+    /// unwind to its pad.
+    handlers: Vec<ir::Block>,
+    /// The catch clauses of each open `try_table`, filled into its pad at its `end`.
+    try_catches: Vec<Vec<wasmparser::Catch>>,
     /// Type of each memory, imports first.
     mem_types: Vec<sowa_targets::MemoryType>,
     callees: HashMap<u32, ir::FuncRef>,
@@ -180,6 +186,8 @@ pub fn translate_function(
         reachable: true,
         unreachable_depth: 0,
         mem_bases: Vec::new(),
+        handlers: Vec::new(),
+        try_catches: Vec::new(),
         mem_types: Vec::new(),
         callees: HashMap::new(),
         sigs: HashMap::new(),
@@ -236,6 +244,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.translate_memory(op)?
             || self.translate_call(op)?
             || self.translate_atomic(op)?
+            || self.translate_exception(op)?
             || self.translate_numeric(op)?
             || self.translate_simd(op)?
             || self.translate_relaxed_simd(op)?
@@ -309,8 +318,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.b.ins().load(ty, flags, self.vmctx, offset as i32)
     }
 
-    /// Calls a runtime builtin; returns its results.
-    fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Vec<Value> {
+    /// The signature and address of a runtime builtin.
+    fn builtin_target(&mut self, builtin: Builtin) -> (ir::SigRef, Value) {
         let sig = match self.builtin_sigs.get(&(builtin as u32)) {
             Some(s) => *s,
             None => {
@@ -336,6 +345,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             table,
             builtin.table_offset() as i32,
         );
+        (sig, f)
+    }
+
+    /// Calls a runtime builtin; returns its results.
+    fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Vec<Value> {
+        let (sig, f) = self.builtin_target(builtin);
         let mut full = vec![self.vmctx];
         full.extend_from_slice(args);
         let call = self.b.ins().call_indirect(sig, f, &full);

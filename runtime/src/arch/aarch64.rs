@@ -61,6 +61,29 @@ pub unsafe extern "C" fn unwind(buf: *const JmpBuf) -> ! {
     )
 }
 
+/// The `throw` builtin's entry: hands the thrower's frame pointer and return address to
+/// [`crate::traps::throw_from_wasm`], then resumes where it says (stack pointer, frame
+/// pointer, exception in `x0`, the first exception payload register; `x1` cleared).
+///
+/// # Safety
+/// Called only by compiled code, as the `throw` builtin.
+#[unsafe(naked)]
+pub unsafe extern "C" fn throw_entry(vmctx: *mut u8, tag: u32, arg: usize) -> ! {
+    core::arch::naked_asm!(
+        "mov x3, x29",
+        "mov x4, x30",
+        "bl {throw}",
+        "ldr x9, [x0]",
+        "ldr x10, [x0, #8]",
+        "ldr x29, [x0, #16]",
+        "ldr x0, [x0, #24]",
+        "mov sp, x10",
+        "mov x1, xzr",
+        "br x9",
+        throw = sym crate::traps::throw_from_wasm,
+    )
+}
+
 /// The faulting program counter in a signal context.
 ///
 /// # Safety

@@ -53,6 +53,30 @@ pub unsafe extern "C" fn unwind(buf: *const JmpBuf) -> ! {
     )
 }
 
+/// The `throw` builtin's entry: hands the thrower's frame pointer and return address to
+/// [`crate::traps::throw_from_wasm`], then resumes where it says (stack pointer, frame
+/// pointer, exception in `rax`, the first exception payload register; `rdx` cleared).
+///
+/// # Safety
+/// Called only by compiled code, as the `throw` builtin.
+#[unsafe(naked)]
+pub unsafe extern "C" fn throw_entry(vmctx: *mut u8, tag: u32, arg: usize) -> ! {
+    core::arch::naked_asm!(
+        "mov rcx, rbp",
+        "mov r8, [rsp]",
+        // Entered by a call: rsp is 8 past a 16-byte boundary.
+        "sub rsp, 8",
+        "call {throw}",
+        "mov rsp, [rax + 8]",
+        "mov rbp, [rax + 16]",
+        "mov rcx, [rax]",
+        "mov rax, [rax + 24]",
+        "xor edx, edx",
+        "jmp rcx",
+        throw = sym crate::traps::throw_from_wasm,
+    )
+}
+
 /// The faulting program counter in a signal context.
 ///
 /// # Safety

@@ -2,6 +2,7 @@
 //! in the order the specification gives.
 
 use super::{Extern, Instance, InstanceData};
+use crate::exception::TagData;
 use crate::func::{FuncKind, VMFuncRef};
 use crate::global::{read_cell, write_cell};
 use crate::memory::{ImageSource, MemoryData};
@@ -174,6 +175,7 @@ impl Instance {
                 memories: list(&mut r.memory_lists, offsets.counts.memories as usize),
                 tables: list(&mut r.table_lists, offsets.counts.tables as usize),
                 globals: list(&mut r.global_lists, offsets.counts.globals as usize),
+                tags: Vec::with_capacity(offsets.counts.tags as usize),
                 dropped_passive_data: Vec::new(),
                 dropped_elems: vec![false; m.elements.len()],
             }
@@ -217,12 +219,14 @@ impl Instance {
                     ImportKind::Memory(t) => format!("memory {t}"),
                     ImportKind::Table(t) => format!("table {t}"),
                     ImportKind::Global(t) => format!("global {t}"),
+                    ImportKind::Tag(t) => format!("tag {}", m.types[*t as usize]),
                 };
                 let found = match ext {
                     Extern::Func(f) => format!("function {}", f.ty),
                     Extern::Memory(x) => format!("memory {}", x.ty()),
                     Extern::Table(x) => format!("table {}", x.ty()),
                     Extern::Global(x) => format!("global {}", x.ty()),
+                    Extern::Tag(x) => format!("tag {}", x.ty()),
                 };
                 InstantiateError::Link(format!(
                     "incompatible import type for `{}`.`{}`: the module expects {want}, the \
@@ -279,6 +283,13 @@ impl Instance {
                         return Err(bad());
                     }
                     inst.globals.push(g.cell);
+                }
+                (ImportKind::Tag(t), Extern::Tag(tag)) => {
+                    // SAFETY: the record lives in the store (checked above).
+                    if unsafe { (*tag.ptr).type_id } != mi.type_ids[*t as usize] {
+                        return Err(bad());
+                    }
+                    inst.tags.push(tag.ptr);
                 }
                 _ => return Err(bad()),
             }
@@ -356,6 +367,18 @@ impl Instance {
         for (i, cell) in inst.globals.iter().enumerate() {
             // SAFETY: this instance's own global pointer slot.
             unsafe { *inst.vmctx_field::<*mut u8>(offsets.global_ptr(i as u32)) = *cell };
+        }
+
+        // Defined tags: each instantiation makes new ones.
+        for t in &m.tags {
+            let ty = mi.canonical_types[*t as usize].clone();
+            let type_id = mi.type_ids[*t as usize];
+            inst.tags
+                .push(store.inner.keep(TagData { ty, type_id }, |o| &mut o.tags));
+        }
+        for (i, t) in inst.tags.iter().enumerate() {
+            // SAFETY: this instance's own tag slot.
+            unsafe { *inst.vmctx_field::<*const TagData>(offsets.tag_ptr(i as u32)) = *t };
         }
 
         // Defined tables.

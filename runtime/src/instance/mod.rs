@@ -9,6 +9,7 @@ mod init;
 pub(crate) use init::elem_item;
 pub use init::InstantiateError;
 
+use crate::exception::{Tag, TagData};
 use crate::func::{Func, FuncKind, VMFuncRef};
 use crate::global::Global;
 use crate::memory::{Memory, MemoryData};
@@ -31,6 +32,8 @@ pub enum Extern {
     Table(Table),
     /// A global.
     Global(Global),
+    /// A tag (exceptions).
+    Tag(Tag),
 }
 
 impl Extern {
@@ -41,6 +44,7 @@ impl Extern {
             Extern::Memory(m) => &m.store,
             Extern::Table(t) => &t.store,
             Extern::Global(g) => &g.store,
+            Extern::Tag(t) => &t.store,
         }
     }
 }
@@ -54,6 +58,8 @@ pub(crate) struct InstanceData {
     pub tables: Vec<*mut TableData>,
     /// Cell of every global, imported first.
     pub globals: Vec<*mut u8>,
+    /// Identity record of every tag, imported first.
+    pub tags: Vec<*mut TagData>,
     /// Passive data segments dropped by `data.drop`, a bit each, grown on the first drop: a
     /// module may have tens of thousands of segments, and instantiation must not pay for them.
     /// Active segments count as dropped without a bit (they are, once instantiation is done).
@@ -202,6 +208,10 @@ impl Instance {
             ExternKind::Table => Extern::Table(Table {
                 store: self.store.clone(),
                 ptr: d.tables[e.index as usize],
+            }),
+            ExternKind::Tag => Extern::Tag(Tag {
+                store: self.store.clone(),
+                ptr: *d.tags.get(e.index as usize)?,
             }),
             ExternKind::Global => Extern::Global(Global {
                 store: self.store.clone(),

@@ -1,10 +1,12 @@
 //! Traps: what stopped a wasm computation, how control gets back to the host, and the signal
 //! handlers that turn hardware faults in compiled code into traps.
 
+mod exceptions;
 mod registry;
 mod signals;
 mod unwind;
 
+pub(crate) use exceptions::throw_from_wasm;
 pub(crate) use registry::{register_code, CodeInfo, CodeRegistration};
 pub use sowa_targets::TrapKind;
 pub(crate) use unwind::{catch_traps, current as current_call, raise, stop_if_due};
@@ -18,6 +20,8 @@ pub enum TrapReason {
     Exit(i32),
     /// A host function failed.
     Host(String),
+    /// A wasm exception no handler caught left wasm (what it was, for the report).
+    Exception(String),
 }
 
 /// A trap, with where it happened when it happened in wasm code.
@@ -82,6 +86,7 @@ impl std::fmt::Display for Trap {
             TrapReason::Wasm(k) => write!(f, "wasm trap: {k}")?,
             TrapReason::Exit(c) => write!(f, "exit with status {c}")?,
             TrapReason::Host(m) => write!(f, "host error: {m}")?,
+            TrapReason::Exception(m) => write!(f, "uncaught exception {m}")?,
         }
         if let Some(func) = &self.func {
             write!(f, " in function '{func}'")?;

@@ -38,6 +38,9 @@ pub struct ModuleInfo {
     pub globals: Vec<GlobalDef>,
     /// Exports.
     pub exports: Vec<Export>,
+    /// Type index of each defined tag (exceptions): its parameters are the values an
+    /// exception of the tag carries.
+    pub tags: Vec<u32>,
     /// Start function index.
     pub start: Option<u32>,
     /// Element segments.
@@ -81,6 +84,16 @@ impl ModuleInfo {
         });
         imported.chain(self.tables.iter().map(|t| t.ty))
     }
+    /// The type index of tag `index` (imported tags first), if there is such a tag.
+    pub fn tag_type(&self, index: u32) -> Option<u32> {
+        let imported = self.imports.iter().filter_map(|i| match i.kind {
+            ImportKind::Tag(t) => Some(t),
+            _ => None,
+        });
+        imported
+            .chain(self.tags.iter().copied())
+            .nth(index as usize)
+    }
     /// Number of imported memories.
     pub fn num_imported_memories(&self) -> u32 {
         self.count_imports(|k| matches!(k, ImportKind::Memory(_)))
@@ -111,6 +124,7 @@ impl ModuleInfo {
             imported_tables: it,
             globals: ig + self.globals.len() as u32,
             imported_globals: ig,
+            tags: self.count_imports(|k| matches!(k, ImportKind::Tag(_))) + self.tags.len() as u32,
         }
     }
 }
@@ -138,6 +152,9 @@ pub struct Manifest {
     pub funcref_funcs: Vec<u32>,
     /// (text offset, wasm offset) where the code of each wasm instruction starts, sorted.
     pub address_map: Vec<(u32, u32)>,
+    /// (return address, handler, frame size) of each call inside a `try_table`, text offsets,
+    /// sorted (see [`super::TableId::Handlers`]).
+    pub handlers: Vec<(u32, u32, u32)>,
 }
 
 /// The compiler and the options an artifact was made with: what a user who finds a `.so` on a
@@ -221,6 +238,9 @@ impl Manifest {
         b.u32s(TableId::FuncRefs, &self.funcref_funcs);
         for (code, wasm) in &self.address_map {
             b.u32s(TableId::AddressMap, &[*code, *wasm]);
+        }
+        for (ret, handler, frame) in &self.handlers {
+            b.u32s(TableId::Handlers, &[*ret, *handler, *frame]);
         }
         EncodedManifest {
             core: info.encode(),
@@ -349,6 +369,9 @@ pub enum ImportKind {
     Table(TableType),
     /// A global.
     Global(GlobalType),
+    /// A tag (exceptions) of this module type index (its parameters are the exception's
+    /// values).
+    Tag(u32),
 }
 
 /// An export.
@@ -373,6 +396,8 @@ pub enum ExternKind {
     Memory,
     /// Global.
     Global,
+    /// Tag.
+    Tag,
 }
 
 /// A defined table.

@@ -36,8 +36,8 @@ pub use tables::{DataRecord, TableId, Tables};
 /// header. 5: no epoch checks in the code (a signal stops a guest); the address map. 6: the
 /// compiler and its options recorded ([`CompiledBy`]). 7: memories' page sizes; bounds checks
 /// in the code for memories of custom page sizes. 8: typed references ([`crate::RefType`] with
-/// nullability and concrete types).
-pub const FORMAT_VERSION: u32 = 8;
+/// nullability and concrete types). 9: tags, the handler table, tag slots in the context.
+pub const FORMAT_VERSION: u32 = 9;
 /// Magic bytes that open the manifest header.
 pub const MAGIC: [u8; 8] = *b"SOWAMOD\0";
 /// Dynamic symbol naming the manifest.

@@ -132,6 +132,12 @@ impl ModuleSummary {
                     ImportKind::Memory(m) => ("memory", m.to_string()),
                     ImportKind::Table(t) => ("table", t.to_string()),
                     ImportKind::Global(g) => ("global", g.to_string()),
+                    ImportKind::Tag(t) => (
+                        "tag",
+                        info.types
+                            .get(*t as usize)
+                            .map_or_else(|| "?".to_string(), |t| t.to_string()),
+                    ),
                 };
                 Item {
                     module: Some(i.module.clone()),
@@ -196,6 +202,12 @@ impl ModuleSummary {
                     ExternKind::Memory => ("memory", entity_ty(&memories, e.index)),
                     ExternKind::Table => ("table", entity_ty(&tables, e.index)),
                     ExternKind::Global => ("global", entity_ty(&globals, e.index)),
+                    ExternKind::Tag => (
+                        "tag",
+                        info.tag_type(e.index)
+                            .and_then(|t| info.types.get(t as usize))
+                            .map_or_else(|| "?".to_string(), |t| t.to_string()),
+                    ),
                 };
                 Item {
                     module: None,

@@ -13,6 +13,8 @@
 //! FuncRefs      u32 function index                     defined functions that need a funcref
 //! AddressMap    u32 text offset, u32 wasm offset       where the code of each wasm instruction
 //!                                                      starts, sorted by text offset
+//! Handlers      u32 return address, u32 handler, u32 frame offset   the calls inside
+//!                                                      `try_table`s, sorted by return address
 //! ```
 //!
 //! Nothing here trusts a value it reads: every record is fetched with a bounds check, and a
@@ -46,11 +48,14 @@ pub enum TableId {
     /// The wasm offset of the code at each text offset: how a guest interrupted anywhere (not
     /// only at a trap site) is reported with its place in the `.wasm`.
     AddressMap,
+    /// Where an exception thrown below a call inside a `try_table` resumes: the handler's
+    /// text offset and the size of the frame (frame pointer minus stack pointer at the call).
+    Handlers,
 }
 
 impl TableId {
     /// Number of tables.
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
     /// Every table, in directory order.
     pub const ALL: [TableId; Self::COUNT] = [
         TableId::FuncTypes,
@@ -62,6 +67,7 @@ impl TableId {
         TableId::ElemFuncs,
         TableId::FuncRefs,
         TableId::AddressMap,
+        TableId::Handlers,
     ];
 
     /// Size of one record in bytes.
@@ -69,7 +75,7 @@ impl TableId {
         match self {
             TableId::FuncTypes | TableId::ElemFuncs | TableId::FuncRefs => 4,
             TableId::Functions | TableId::AddressMap => 8,
-            TableId::TrapSites | TableId::FuncNames => 12,
+            TableId::TrapSites | TableId::FuncNames | TableId::Handlers => 12,
             TableId::Names => 1,
             TableId::DataSegments => 24,
         }
@@ -222,6 +228,13 @@ impl<'a> Tables<'a> {
             kind: TrapKind::from_code(u32_at(r, 2).try_into().unwrap_or(0))
                 .unwrap_or(TrapKind::MemoryOutOfBounds),
         })
+    }
+
+    /// The handler of the call returning to text offset `ret`, if that call is inside a
+    /// `try_table`: (handler text offset, frame size). Allocates nothing.
+    pub fn handler(&self, ret: u32) -> Option<(u32, u32)> {
+        let (_, r) = self.find(TableId::Handlers, ret)?;
+        Some((u32_at(r, 1), u32_at(r, 2)))
     }
 
     /// Function `index`'s name from the name section, if it has a valid one.

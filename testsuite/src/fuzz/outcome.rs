@@ -31,6 +31,8 @@ pub enum Stop {
     StackOverflow,
     /// The safety-net deadline passed (the generator's fuel should end every loop first).
     Deadline,
+    /// A wasm exception no handler caught.
+    Exception,
     /// A host or embedding error that is not a wasm trap.
     Other(String),
 }

@@ -54,7 +54,7 @@ fn config(imports: &[u8]) -> wasm_smith::Config {
         // Relaxed SIMD is left out: sowa's deterministic choices (no fused multiply-add) are
         // not Wasmtime's, and the proposal allows both (see compiler/src/translate/relaxed.rs).
         relaxed_simd_enabled: false,
-        exceptions_enabled: false,
+        exceptions_enabled: true,
         gc_enabled: false,
         // 64-bit memories and tables.
         memory64_enabled: true,
@@ -233,6 +233,7 @@ fn from_sowa(v: &sowa_runtime::Val) -> V {
         Val::V128(x) => V::V128(x),
         Val::FuncRef(p) => V::Ref { null: p.is_none() },
         Val::ExternRef(r) => V::Ref { null: r.is_none() },
+        Val::ExnRef(r) => V::Ref { null: r.is_none() },
     }
 }
 
@@ -250,9 +251,12 @@ fn sowa_stop(t: &sowa_runtime::Trap) -> Stop {
         Some(K::UndefinedElement | K::TableOutOfBounds) => Stop::Trap("table out of bounds"),
         Some(K::UninitializedElement) => Stop::Trap("uninitialized element"),
         // Wasmtime reports both as its one null-reference trap.
-        Some(K::NullReference | K::NullFunctionReference) => Stop::Trap("null reference"),
+        Some(K::NullReference | K::NullFunctionReference | K::NullExceptionReference) => {
+            Stop::Trap("null reference")
+        }
         Some(K::UnalignedAtomic) => Stop::Trap("unaligned atomic"),
         Some(K::AtomicWaitNonSharedMemory) => Stop::Trap("atomic wait on non-shared memory"),
+        None if matches!(t.reason, sowa_runtime::TrapReason::Exception(_)) => Stop::Exception,
         None => Stop::Other(t.to_string()),
     }
 }
@@ -377,6 +381,7 @@ pub fn wasmtime_engine() -> Result<wasmtime::Engine> {
         .wasm_bulk_memory(true)
         .wasm_multi_value(true)
         .wasm_memory64(true)
+        .wasm_exceptions(true)
         .wasm_wide_arithmetic(true)
         .wasm_custom_page_sizes(true);
     wasmtime::Engine::new(&c).map_err(|e| anyhow!("{e}"))
@@ -405,6 +410,7 @@ fn from_wasmtime(v: &wasmtime::Val) -> V {
         Val::V128(x) => V::V128(x.as_u128()),
         Val::FuncRef(f) => V::Ref { null: f.is_none() },
         Val::ExternRef(r) => V::Ref { null: r.is_none() },
+        Val::ExnRef(r) => V::Ref { null: r.is_none() },
         _ => V::Ref { null: false },
     }
 }
@@ -425,6 +431,7 @@ fn wasmtime_stop(e: &wasmtime::Error) -> Stop {
         Some(T::NullReference) => Stop::Trap("null reference"),
         Some(T::HeapMisaligned) => Stop::Trap("unaligned atomic"),
         Some(T::AtomicWaitNonSharedMemory) => Stop::Trap("atomic wait on non-shared memory"),
+        _ if e.is::<wasmtime::ThrownException>() => Stop::Exception,
         _ => Stop::Other(format!("{e:#}")),
     }
 }

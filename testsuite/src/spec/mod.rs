@@ -77,6 +77,8 @@ pub struct Totals {
     pub failed: usize,
     /// Directives skipped (with a reason recorded in the script runner).
     pub skipped: usize,
+    /// Directives that failed in scripts that need GC ([`script::NEEDS_GC`]).
+    pub needs_gc: usize,
 }
 
 /// Runs `scripts` on `threads` threads; calls `report` with each result in script order.
@@ -116,6 +118,7 @@ pub fn run_all(
         totals.passed += r.passed;
         totals.failed += r.failures.len();
         totals.skipped += r.skipped.len();
+        totals.needs_gc += r.needs_gc.len();
         report(script, &r);
     }
     totals

@@ -16,7 +16,37 @@ pub struct ScriptResult {
     pub failures: Vec<String>,
     /// `line: why`, per skipped directive.
     pub skipped: Vec<String>,
+    /// `line: what went wrong`, per failed directive of a script that needs GC (see
+    /// [`NEEDS_GC`]): reported apart from the failures until GC is done (issue 15).
+    pub needs_gc: Vec<String>,
 }
+
+/// The scripts whose failures are GC's, not counted as failures until sowa has it (issue 15):
+/// each uses GC types or instructions somewhere, and its other directives then fail with the
+/// module they need. Each is listed with what of GC it uses; a failure in any other script is
+/// a failure.
+pub const NEEDS_GC: &[(&str, &str)] = &[
+    (
+        "wasm-v3/data.wast",
+        "global.get of a defined global in a constant expression",
+    ),
+    (
+        "wasm-v3/elem.wast",
+        "global.get of a defined global in a constant expression",
+    ),
+    (
+        "wasm-v3/global.wast",
+        "global.get of a defined global in a constant expression",
+    ),
+    (
+        "wasm-v3/ref_null.wast",
+        "any, eq, struct, array and none heap types",
+    ),
+    ("wasm-v3/type-canon.wast", "recursion groups"),
+    ("wasm-v3/type-equivalence.wast", "recursion groups"),
+    ("wasm-v3/type-rec.wast", "recursion groups"),
+    ("proposals/exceptions/tag.wast", "recursion groups"),
+];
 
 struct Runner {
     options: Options,
@@ -44,6 +74,7 @@ fn options(script: &str, jobs: usize) -> Options {
             let needs = match name {
                 "custom-page-sizes" => "custom-page-sizes,memory64,multi-memory",
                 "function-references" => "function-references,tail-call",
+                "exceptions" => "exceptions,tail-call,function-references",
                 // Written against WebAssembly 1.0: expects a second table to be invalid.
                 "threads" => "threads,reference-types=n",
                 other => other,
@@ -285,8 +316,14 @@ impl Runner {
             | WastDirective::AssertMalformedCustom { .. } => {
                 Outcome::Skip("custom-section assertions".into())
             }
-            WastDirective::AssertException { .. }
-            | WastDirective::AssertSuspension { .. }
+            WastDirective::AssertException { mut exec, .. } => match self.execute(&mut exec)? {
+                Ok(v) => Outcome::Fail(format!("expected an uncaught exception, got {v:?}")),
+                Err(t) if matches!(t.reason, sowa_runtime::TrapReason::Exception(_)) => {
+                    Outcome::Pass
+                }
+                Err(t) => Outcome::Fail(format!("expected an uncaught exception, got '{t}'")),
+            },
+            WastDirective::AssertSuspension { .. }
             | WastDirective::Thread(_)
             | WastDirective::Wait { .. } => {
                 Outcome::Skip("exceptions, stack switching and threads are not supported".into())
@@ -330,6 +367,9 @@ pub fn run_script(name: &str, text: &str, jobs: usize) -> ScriptResult {
                 });
         match outcome {
             Outcome::Pass => result.passed += 1,
+            Outcome::Fail(m) if NEEDS_GC.iter().any(|(s, _)| *s == name) => {
+                result.needs_gc.push(format!("{name}:{line}: {m}"))
+            }
             Outcome::Fail(m) => result.failures.push(format!("{name}:{line}: {m}")),
             Outcome::Skip(m) => result.skipped.push(format!("{name}:{line}: {m}")),
         }
