@@ -103,29 +103,22 @@ impl Proposals {
     pub const ALL: Proposals = Proposals((1 << KNOWN.len()) - 1);
     /// None: exactly WebAssembly 2.0 (the spec runner checks 2.0 with this: some encodings
     /// that are malformed in 2.0 are valid with proposals).
-    pub const NONE: Proposals = {
-        let mut bits = 0;
-        let mut i = 0;
-        while i < KNOWN.len() {
-            if KNOWN[i].in_wasm2 {
-                bits |= 1 << i;
-            }
-            i += 1;
-        }
-        Proposals(bits)
-    };
+    pub const NONE: Proposals = Self::those(false);
     /// What Wasmtime enables by default.
-    pub const DEFAULT: Proposals = {
+    pub const DEFAULT: Proposals = Self::those(true);
+
+    /// The proposals on by default (`defaults`), or those of WebAssembly 2.0.
+    const fn those(defaults: bool) -> Proposals {
         let mut bits = 0;
         let mut i = 0;
         while i < KNOWN.len() {
-            if KNOWN[i].default {
+            if (defaults && KNOWN[i].default) || (!defaults && KNOWN[i].in_wasm2) {
                 bits |= 1 << i;
             }
             i += 1;
         }
         Proposals(bits)
-    };
+    }
 
     /// The enabled proposals beyond WebAssembly 2.0 by name, and any part of 2.0 turned off
     /// as `NAME=n`.

@@ -179,39 +179,19 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             }
             Operator::BrIf { relative_depth } => {
                 let cond = self.pop();
-                let frame = self.frame_mut(relative_depth);
-                frame.branched_to = true;
-                let (target, n) = (frame.branch_target(), frame.branch_arity());
-                let a = args(self.peekn(n));
-                let next = self.b.create_block();
-                self.b.ins().brif(cond, target, &a, next, &[]);
-                self.b.seal_block(next);
-                self.b.switch_to_block(next);
+                self.branch_if(relative_depth, cond, false);
             }
             // The reference stays on the stack for the fall-through (br_on_null) or goes with
             // the branch (br_on_non_null), where it is the last of the branch's values.
             Operator::BrOnNull { relative_depth } => {
                 let r = self.pop();
-                let frame = self.frame_mut(relative_depth);
-                frame.branched_to = true;
-                let (target, n) = (frame.branch_target(), frame.branch_arity());
-                let a = args(self.peekn(n));
-                let next = self.b.create_block();
-                self.b.ins().brif(r, next, &[], target, &a);
-                self.b.seal_block(next);
-                self.b.switch_to_block(next);
+                self.branch_if(relative_depth, r, true);
                 self.push(r);
             }
             Operator::BrOnNonNull { relative_depth } => {
-                let frame = self.frame_mut(relative_depth);
-                frame.branched_to = true;
-                let (target, n) = (frame.branch_target(), frame.branch_arity());
-                let a = args(self.peekn(n));
-                let r = self.pop();
-                let next = self.b.create_block();
-                self.b.ins().brif(r, target, &a, next, &[]);
-                self.b.seal_block(next);
-                self.b.switch_to_block(next);
+                let r = *self.stack.last().expect("validated");
+                self.branch_if(relative_depth, r, false);
+                self.pop();
             }
             Operator::BrTable { ref targets } => {
                 let index = self.pop();
@@ -256,6 +236,23 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     pub(super) fn frame_mut(&mut self, depth: u32) -> &mut Frame {
         let i = self.control.len() - 1 - depth as usize;
         &mut self.control[i]
+    }
+
+    /// Branches to frame `depth`, with the values on top of the stack, when `cond` is nonzero
+    /// (zero, with `on_zero`); falls through otherwise.
+    fn branch_if(&mut self, depth: u32, cond: Value, on_zero: bool) {
+        let frame = self.frame_mut(depth);
+        frame.branched_to = true;
+        let (target, n) = (frame.branch_target(), frame.branch_arity());
+        let a = args(self.peekn(n));
+        let next = self.b.create_block();
+        if on_zero {
+            self.b.ins().brif(cond, next, &[], target, &a);
+        } else {
+            self.b.ins().brif(cond, target, &a, next, &[]);
+        }
+        self.b.seal_block(next);
+        self.b.switch_to_block(next);
     }
 
     fn branch(&mut self, depth: u32) {
