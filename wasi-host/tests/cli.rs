@@ -23,6 +23,7 @@ const MODULE: &str = r#"
     local.get 0 local.get 1 f64.mul local.get 0 f64.add local.get 1 f64.div
     local.get 0 f64.sqrt f64.add)
   (func $init i32.const 1 i64.const 2 call $log)
+  (tag (export "oops") (param i32))
   (start $init))
 "#;
 
@@ -99,7 +100,9 @@ fn inspect_shows_what_a_so_holds() {
         "imports (2)",
         "env.log    func (param i32 i64)",
         "env.limit  global i32",
-        "exports (4)",
+        "exports (5)",
+        "oops    tag (param i32)",
+        "tags\n        0  defined   (param i32)",
         "memory  memory 2 16",
         "count   global (mut i64)",
         "small   func (param i32) (result i32)",

@@ -90,6 +90,8 @@ pub struct ModuleSummary {
     pub tables: Vec<Entity>,
     /// Globals, imports first.
     pub globals: Vec<Entity>,
+    /// Tags (exceptions), imports first, by the type of their values.
+    pub tags: Vec<Entity>,
     /// Data segments.
     pub data: Segments,
     /// Element segments.
@@ -193,6 +195,22 @@ impl ModuleSummary {
             info.globals.iter().map(|g| g.ty.to_string()).collect(),
             vec![None; info.num_imported_globals() as usize + info.globals.len()],
         );
+        let tag_ty = |t: u32| {
+            info.types
+                .get(t as usize)
+                .map_or_else(|| "?".to_string(), |t| t.to_string())
+        };
+        let tags = entities(
+            info.imports
+                .iter()
+                .filter_map(|i| match i.kind {
+                    ImportKind::Tag(t) => Some(tag_ty(t)),
+                    _ => None,
+                })
+                .collect(),
+            info.tags.iter().map(|t| tag_ty(*t)).collect(),
+            vec![None; info.vm_counts().tags as usize],
+        );
         let exports = info
             .exports
             .iter()
@@ -256,6 +274,7 @@ impl ModuleSummary {
             memory_image_bytes: info.memory_image.as_ref().map(|m| m.len),
             tables,
             globals,
+            tags,
             data: data_segments,
             elements: element_segments(&info.elements),
             start: info.start.map(name),

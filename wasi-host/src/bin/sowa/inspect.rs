@@ -202,6 +202,7 @@ fn module_text(out: &mut String, m: &ModuleSummary, code: &str) {
     }
     entities(out, "tables", &m.tables, "elements");
     entities(out, "globals", &m.globals, "");
+    entities(out, "tags", &m.tags, "");
     let data_unit = if m.memory_image_bytes.is_some() {
         "bytes besides memory 0's initial contents"
     } else {
