@@ -5,9 +5,8 @@ use crate::trap::{give, CTrap};
 use crate::{put, slice_arg, str_arg, CModule, CStore, Error, Status};
 use sowa_runtime::{InstantiateError, Linker};
 use sowa_wasi::WasiCtx;
-use std::cell::RefCell;
 use std::ffi::c_char;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 /// `sowa_wasi_config_t`.
 #[repr(C)]
@@ -85,7 +84,7 @@ pub unsafe extern "C" fn sowa_linker_define_wasi(
     // SAFETY: per the contract.
     match unsafe { context(config) } {
         Ok(ctx) => {
-            sowa_wasi::add_to_linker(&mut linker.0, Rc::new(RefCell::new(ctx)));
+            sowa_wasi::add_to_linker(&mut linker.0, Arc::new(Mutex::new(ctx)));
             None
         }
         Err(e) => Some(e),
@@ -115,7 +114,7 @@ pub unsafe extern "C" fn sowa_wasi_run(
         Err(e) => return Some(e),
     };
     let mut linker = Linker::new();
-    sowa_wasi::add_to_linker(&mut linker, Rc::new(RefCell::new(ctx)));
+    sowa_wasi::add_to_linker(&mut linker, Arc::new(Mutex::new(ctx)));
     let outcome = match linker.instantiate(&store.0, &module.0) {
         Ok(i) => {
             let start = i.get_func("_start");

@@ -91,16 +91,16 @@ fn in_bounds(start: impl Into<u64>, len: impl Into<u64>, size: u64) -> bool {
 
 fn memory_grow(vmctx: *mut u8, mem: u32, delta: u64) -> u64 {
     let i = inst(vmctx);
-    // SAFETY: memories live in the store.
-    let m = unsafe { &mut *i.memories[mem as usize] };
+    // SAFETY: memories live in the store (a shared one in the stores that import it).
+    let m = unsafe { &*i.memories[mem as usize] };
     m.grow(delta).unwrap_or(u64::MAX)
 }
 
 fn memory_fill(vmctx: *mut u8, mem: u32, dst: u64, val: u32, len: u64) -> u32 {
     let i = inst(vmctx);
-    // SAFETY: memories live in the store.
-    let m = unsafe { &mut *i.memories[mem as usize] };
-    let bytes = m.bytes_mut();
+    // SAFETY: memories live in the store; the guest is suspended in this builtin (and other
+    // threads' guests touching a shared memory meanwhile race as the program wrote them to).
+    let bytes = unsafe { (*i.memories[mem as usize]).bytes_mut() };
     if !in_bounds(dst, len, bytes.len() as u64) {
         return FAIL;
     }
@@ -115,7 +115,7 @@ fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst: u64, src: u64, l
     // SAFETY: memories live in the store; the copy goes through raw pointers because source and
     // destination may be the same memory (and may overlap).
     unsafe {
-        let (dlen, slen) = ((*d).vm.length, (*s).vm.length);
+        let (dlen, slen) = ((*d).len(), (*s).len());
         if !in_bounds(dst, len, dlen) || !in_bounds(src, len, slen) {
             return FAIL;
         }
@@ -139,9 +139,8 @@ fn memory_init(vmctx: *mut u8, mem: u32, data: u32, dst: u64, src: u32, len: u32
         },
         _ => &[],
     };
-    // SAFETY: memories live in the store.
-    let m = unsafe { &mut *i.memories[mem as usize] };
-    let mb = m.bytes_mut();
+    // SAFETY: as in `memory_fill`.
+    let mb = unsafe { (*i.memories[mem as usize]).bytes_mut() };
     if !in_bounds(src, len, bytes.len() as u64) || !in_bounds(dst, len, mb.len() as u64) {
         return FAIL;
     }

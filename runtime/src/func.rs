@@ -65,7 +65,8 @@ impl Caller {
     pub fn memory(&mut self) -> Option<&mut [u8]> {
         let m = self.memory_data()?;
         // SAFETY: the memory lives in the caller's store, which outlives this host call; the
-        // caller is suspended in this call, so nothing else accesses the memory meanwhile.
+        // caller is suspended in this call, so its wasm does not access the memory meanwhile
+        // (other threads' may, in a shared memory: see `MemoryData::bytes_mut`).
         Some(unsafe { (*m).bytes_mut() })
     }
 }

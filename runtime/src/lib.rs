@@ -83,7 +83,7 @@ pub use func::{Caller, Func, HostFn};
 pub use global::Global;
 pub use instance::{Extern, Instance, InstantiateError};
 pub use linker::{Linker, SharedHostFn};
-pub use memory::{Memory, MemoryError};
+pub use memory::{Memory, MemoryError, SharedMemory, SharedMemoryError};
 pub use module::Module;
 pub use sowa_loader::{LoadError, PublicKey};
 pub use sowa_targets::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};

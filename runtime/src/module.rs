@@ -5,7 +5,7 @@ use crate::types_registry;
 use sowa_loader::{Artifact, LoadError, PublicKey};
 use sowa_targets::artifact::{ExternKind, ModuleInfo, Tables};
 use sowa_targets::vmctx::VMOffsets;
-use sowa_targets::{RefType, ValType};
+use sowa_targets::{FuncType, RefType, ValType};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -147,6 +147,18 @@ impl Module {
             .exports
             .iter()
             .map(|e| (e.name.as_str(), e.kind))
+    }
+
+    /// The type of the function exported as `name`, if there is one: what a host checks
+    /// before it relies on an entry point, without instantiating the module.
+    pub fn export_func_type(&self, name: &str) -> Option<&FuncType> {
+        let e = self
+            .info()
+            .exports
+            .iter()
+            .find(|e| e.name == name && e.kind == ExternKind::Func)?;
+        let t = self.inner.tables().func_type(e.index)?;
+        self.info().types.get(t as usize)
     }
 }
 

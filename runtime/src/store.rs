@@ -113,6 +113,8 @@ pub(crate) struct Objects {
     pub host_funcs: Kept<HostFunc>,
     pub tags: Kept<crate::exception::TagData>,
     pub exceptions: Kept<crate::exception::ExnData>,
+    /// Shared memories the store's instances import: theirs to keep alive, not to drop.
+    pub shared_memories: Vec<crate::memory::SharedMemory>,
 }
 
 /// [`Store::reset`] was called while handles to the store's objects were alive.
@@ -302,6 +304,9 @@ impl Store {
         o.tables.reset();
         o.globals.reset();
         o.host_funcs.reset();
+        o.tags.reset();
+        o.exceptions.reset();
+        o.shared_memories.clear();
         self.inner.tag.set(next_tag());
         Ok(())
     }

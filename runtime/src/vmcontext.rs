@@ -31,7 +31,9 @@ pub(crate) struct VMLimits {
 #[repr(C)]
 pub(crate) struct VMMemory {
     pub base: *mut u8,
-    pub length: u64,
+    /// Atomic because a shared memory grows while other threads' code reads it (a plain
+    /// load on both targets, as compiled code's is).
+    pub length: std::sync::atomic::AtomicU64,
 }
 
 /// A table's record ([`vmctx::table`]).

@@ -15,7 +15,7 @@
 //! ```
 //! use sowa_runtime::{Linker, Module, Store};
 //! use sowa_wasi::WasiCtx;
-//! use std::{cell::RefCell, rc::Rc};
+//! use std::sync::{Arc, Mutex};
 //! # fn compile(wat: &str) -> Vec<u8> {
 //! #     sowa_compiler::compile(&wat::parse_str(wat).unwrap(), &Default::default()).unwrap()
 //! # }
@@ -40,7 +40,7 @@
 //! let mut wasi = WasiCtx::new(vec!["app".into(), "--verbose".into()], vec!["LANG=C".into()]);
 //! wasi.preopen_dir(&dir, "/data")?;
 //! let mut linker = Linker::new();
-//! sowa_wasi::add_to_linker(&mut linker, Rc::new(RefCell::new(wasi)));
+//! sowa_wasi::add_to_linker(&mut linker, Arc::new(Mutex::new(wasi)));
 //! let store = Store::default();
 //! let instance = linker.instantiate(&store, &module)?;
 //! let trap = instance.get_func("_start").unwrap().call(&[]).unwrap_err();
@@ -61,8 +61,9 @@ pub mod guest;
 pub mod preview1;
 pub mod sandbox;
 pub mod size;
+pub mod threads;
 
-pub use preview1::add_to_linker;
+pub use preview1::{add_to_linker, SharedCtx};
 
 use abi::rights;
 use fdtable::{Descriptor, FdTable, Kind};

@@ -261,7 +261,7 @@ fn running_a_module_with_other_imports_says_what_it_needs() {
     let err = stderr(&o);
     assert!(err.contains("`env`.`log`"), "{err}");
     assert!(
-        err.contains("sowa run provides wasi_snapshot_preview1 only"),
+        err.contains("sowa run provides wasi_snapshot_preview1, wasi.thread-spawn"),
         "{err}"
     );
 }

@@ -449,7 +449,8 @@ impl Instance {
                 .data_segment(d.segment)
                 .and_then(|r| mi.artifact.data(&r))
                 .ok_or_else(|| InstantiateError::Corrupt(format!("data segment {}", d.segment)))?;
-            // SAFETY: memories live in the store; no wasm runs concurrently.
+            // SAFETY: memories live in the store; no wasm of this store runs meanwhile (other
+            // threads' in a shared memory race with the segment as the spec lets them).
             let mem = unsafe { (*inst.memories[d.memory as usize]).bytes_mut() };
             let dst = mem
                 .get_mut(off..off.saturating_add(bytes.len()))

@@ -9,11 +9,16 @@
 
 pub(crate) mod parking;
 mod pool;
+mod shared;
+
+pub use shared::{SharedMemory, SharedMemoryError};
 
 pub(crate) use crate::vmcontext::VMMemory;
 use sowa_loader::region::{Access, Region};
 use sowa_targets::types::WASM_PAGE_SIZE;
 use sowa_targets::MemoryType;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Bytes reserved per memory: 4 GiB of index space, plus 4 GiB so that any static offset
 /// (up to 4 GiB - 1) added to any index still lands in the reservation, plus a guard of one
@@ -46,6 +51,8 @@ pub(crate) struct MemoryData {
     pub max_pages: u64,
     /// The image mapped at creation, if any.
     image: Option<pool::MappedImage>,
+    /// Held while growing: threads sharing the memory may grow it at once.
+    growing: Mutex<()>,
 }
 
 /// Why a memory could not be created.
@@ -91,13 +98,14 @@ impl MemoryData {
         let mut m = MemoryData {
             vm: VMMemory {
                 base: slot.region.base(),
-                length: slot.open as u64,
+                length: AtomicU64::new(slot.open as u64),
             },
             region: Some(slot.region),
             ty,
             max_pages,
             // What the reservation holds, so that an early return hands it back truthfully.
             image: slot.image,
+            growing: Mutex::new(()),
         };
         let fail = || MemoryError::Reserve(std::io::Error::last_os_error());
         let wanted = image.as_ref().map(|i| pool::MappedImage {
@@ -119,8 +127,9 @@ impl MemoryData {
         }
         // Count from whole pages of this memory within what is open, then grow to the
         // initial size (opening the host pages still closed).
-        m.vm.length =
-            (slot.open.min(want) as u64 & !(ty.page_size() - 1)).min(ty.min * ty.page_size());
+        m.vm.length = AtomicU64::new(
+            (slot.open.min(want) as u64 & !(ty.page_size() - 1)).min(ty.min * ty.page_size()),
+        );
         m.grow(ty.min - m.pages()).ok_or_else(fail)?;
         if let Some(img) = image {
             if slot.image != wanted {
@@ -158,7 +167,7 @@ impl MemoryData {
                 .map_anonymous_at(img.offset, img.len, Access::None)
         }
         .ok()?;
-        let open_end = (img.offset + img.len).min(self.vm.length as usize);
+        let open_end = (img.offset + img.len).min(self.len() as usize);
         if open_end > img.offset {
             // SAFETY: as above, the part of the range below the open size.
             unsafe {
@@ -170,22 +179,29 @@ impl MemoryData {
         Some(())
     }
 
+    /// Current size in bytes.
+    pub fn len(&self) -> u64 {
+        // Acquire: pairs with `grow`'s release, so the pages it opened are seen open.
+        self.vm.length.load(Ordering::Acquire)
+    }
+
     /// Current size in pages.
     pub fn pages(&self) -> u64 {
-        self.vm.length >> self.ty.page_size_log2
+        self.len() >> self.ty.page_size_log2
     }
 
     /// Grows by `delta` pages; returns the old size, or `None` if not allowed or out of memory.
-    pub fn grow(&mut self, delta: u64) -> Option<u64> {
+    /// Takes `&self` because the threads sharing a memory grow it through their own instances;
+    /// they take turns here, and the length moves only after the pages are open, so no thread
+    /// sees a length whose bytes would fault.
+    pub fn grow(&self, delta: u64) -> Option<u64> {
+        let _turn = self.growing.lock().unwrap_or_else(|e| e.into_inner());
         let old = self.pages();
         let new = old.checked_add(delta)?;
         if new > self.max_pages {
             return None;
         }
-        let (open, want) = (
-            opened(self.vm.length),
-            opened(new << self.ty.page_size_log2),
-        );
+        let (open, want) = (opened(self.len()), opened(new << self.ty.page_size_log2));
         if want > open {
             // SAFETY: opening host pages past the open size: more access, none taken away.
             // (Bytes between the length and the open size were never the guest's to write:
@@ -193,20 +209,23 @@ impl MemoryData {
             // are still zero.)
             unsafe { self.region().protect(open, want - open, Access::ReadWrite) }.ok()?;
         }
-        self.vm.length = new << self.ty.page_size_log2;
+        self.vm
+            .length
+            .store(new << self.ty.page_size_log2, Ordering::Release);
         Some(old)
     }
 
-    /// The accessible bytes.
-    pub fn bytes(&self) -> &[u8] {
-        // SAFETY: the first `length` bytes of the reservation are readable and writable.
-        unsafe { std::slice::from_raw_parts(self.vm.base, self.vm.length as usize) }
-    }
-
     /// The accessible bytes, mutably.
-    pub fn bytes_mut(&mut self) -> &mut [u8] {
-        // SAFETY: as above; `&mut self` makes this the only Rust reference to them.
-        unsafe { std::slice::from_raw_parts_mut(self.vm.base, self.vm.length as usize) }
+    ///
+    /// # Safety
+    /// No other Rust reference to the bytes may be in use while the slice is. Compiled code
+    /// may be writing them meanwhile only in a shared memory, from another thread: a race the
+    /// guest program made, on bytes the host only copies, as with C threads' plain accesses.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn bytes_mut(&self) -> &mut [u8] {
+        // SAFETY: the first `len` bytes of the reservation are readable and writable, and
+        // stay so (a memory never shrinks); exclusive per the contract.
+        unsafe { std::slice::from_raw_parts_mut(self.vm.base, self.len() as usize) }
     }
 }
 
@@ -216,7 +235,7 @@ impl Drop for MemoryData {
             // Kept for the next memory, or unmapped (the region's drop) when the pool is full.
             pool::give(pool::Slot {
                 region,
-                open: opened(self.vm.length),
+                open: opened(self.len()),
                 image: self.image,
             });
         }
@@ -245,6 +264,21 @@ impl Memory {
         })
     }
 
+    /// A handle in `store` to the shared memory `memory`, to import into the store's
+    /// instances (the store keeps the memory alive while it lives).
+    pub fn from_shared(store: &crate::Store, memory: &SharedMemory) -> Memory {
+        store
+            .inner
+            .objects
+            .borrow_mut()
+            .shared_memories
+            .push(memory.clone());
+        Memory {
+            store: store.inner.clone(),
+            ptr: memory.data(),
+        }
+    }
+
     /// Current size in pages (of the memory's page size: see [`MemoryType::page_size`]).
     pub fn pages(&self) -> u64 {
         // SAFETY: the memory lives in the store we keep alive.
@@ -254,7 +288,7 @@ impl Memory {
     /// Current size in bytes.
     pub fn data_size(&self) -> usize {
         // SAFETY: as above.
-        unsafe { (*self.ptr).vm.length as usize }
+        unsafe { (*self.ptr).len() as usize }
     }
 
     /// The memory's type, with its current size as minimum.
@@ -269,21 +303,21 @@ impl Memory {
 
     /// Grows by `delta` pages; returns the old size.
     pub fn grow(&self, delta: u64) -> Option<u64> {
-        // SAFETY: as above; no wasm runs during this host call on this store's thread.
+        // SAFETY: as above.
         unsafe { (*self.ptr).grow(delta) }
     }
 
     /// Copies bytes out at `offset`; `None` if out of bounds.
     pub fn read(&self, offset: usize, buf: &mut [u8]) -> Option<()> {
-        // SAFETY: as above.
-        let bytes = unsafe { (*self.ptr).bytes() };
+        // SAFETY: as above; the slice is used for this copy only.
+        let bytes = unsafe { (*self.ptr).bytes_mut() };
         buf.copy_from_slice(bytes.get(offset..offset.checked_add(buf.len())?)?);
         Some(())
     }
 
     /// Copies bytes in at `offset`; `None` if out of bounds.
     pub fn write(&self, offset: usize, data: &[u8]) -> Option<()> {
-        // SAFETY: as above.
+        // SAFETY: as above; the slice is used for this copy only.
         let bytes = unsafe { (*self.ptr).bytes_mut() };
         bytes
             .get_mut(offset..offset.checked_add(data.len())?)?

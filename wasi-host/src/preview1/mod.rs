@@ -17,8 +17,8 @@ use crate::errno::{Errno, SUCCESS};
 use crate::guest::GuestMemory;
 use crate::WasiCtx;
 use sowa_runtime::{Caller, FuncType, Linker, SharedHostFn, Trap, Val, ValType};
-use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 /// The import module name.
 pub const MODULE: &str = "wasi_snapshot_preview1";
@@ -40,6 +40,16 @@ impl Args<'_> {
 
 /// A WASI function: context, guest memory and arguments in, errno out.
 type Impl = fn(&mut WasiCtx, &mut GuestMemory<'_>, &Args) -> Result<(), Errno>;
+
+/// The context as every thread of a program holds it (see [`crate::threads`]): each call takes
+/// the lock for its duration, except where it would block (see `poll::poll_oneoff`).
+pub type SharedCtx = Arc<Mutex<WasiCtx>>;
+
+/// The context, locked (a panic in another thread's call left it whole: calls do not leave
+/// it half-changed).
+pub(crate) fn lock(ctx: &Mutex<WasiCtx>) -> std::sync::MutexGuard<'_, WasiCtx> {
+    ctx.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Every function but `proc_exit` and `proc_raise`: name, parameters (`i` for i32, `I` for
 /// i64; each returns an i32 errno) and implementation.
@@ -90,7 +100,6 @@ const FUNCTIONS: &[(&str, &str, Impl)] = &[
     ("path_rename", "iiiiii", path::path_rename),
     ("path_symlink", "iiiii", path::path_symlink),
     ("path_unlink_file", "iii", path::path_unlink_file),
-    ("poll_oneoff", "iiii", poll::poll_oneoff),
     ("sched_yield", "", proc::sched_yield),
     ("sock_accept", "iii", sock::sock_accept),
     ("sock_recv", "iiiiii", sock::sock_recv),
@@ -99,7 +108,7 @@ const FUNCTIONS: &[(&str, &str, Impl)] = &[
 ];
 
 /// How many functions [`add_to_linker`] defines.
-pub const COUNT: usize = FUNCTIONS.len() + 2;
+pub const COUNT: usize = FUNCTIONS.len() + 3;
 
 fn params(sig: &str) -> Vec<ValType> {
     sig.bytes()
@@ -116,12 +125,12 @@ fn params(sig: &str) -> Vec<ValType> {
 /// Defines the WASI functions over `ctx` in `linker`, for every store the linker instantiates
 /// into. Nothing is built per function here: the linker asks [`resolve`] for the functions a
 /// module imports when it instantiates it, so a program importing four of them pays for four.
-pub fn add_to_linker(linker: &mut Linker, ctx: Rc<RefCell<WasiCtx>>) {
+pub fn add_to_linker(linker: &mut Linker, ctx: SharedCtx) {
     linker.func_resolver(MODULE, move |name| resolve(&ctx, name));
 }
 
 /// The WASI function `name` over `ctx`, with its type.
-pub fn resolve(ctx: &Rc<RefCell<WasiCtx>>, name: &str) -> Option<(FuncType, SharedHostFn)> {
+pub fn resolve(ctx: &SharedCtx, name: &str) -> Option<(FuncType, SharedHostFn)> {
     let i32s = |n: usize| vec![ValType::I32; n];
     Some(match name {
         "proc_exit" => (
@@ -144,15 +153,32 @@ pub fn resolve(ctx: &Rc<RefCell<WasiCtx>>, name: &str) -> Option<(FuncType, Shar
                 Ok(())
             }),
         ),
+        "poll_oneoff" => {
+            let ctx = ctx.clone();
+            let f = move |caller: &mut Caller, args: &[Val], results: &mut [Val]| {
+                let mem = caller
+                    .memory()
+                    .ok_or_else(|| Trap::host("WASI call from a module without a memory"))?;
+                let e = poll::poll_oneoff(&ctx, &mut GuestMemory(mem), &Args(args))
+                    .err()
+                    .unwrap_or(SUCCESS);
+                results[0] = Val::I32(e as i32);
+                Ok(())
+            };
+            let ty = FuncType {
+                params: i32s(4),
+                results: i32s(1),
+            };
+            (ty, Rc::new(f))
+        }
         _ => {
             let (_, sig, imp) = *FUNCTIONS.iter().find(|(n, _, _)| *n == name)?;
             let ctx = ctx.clone();
             let f = move |caller: &mut Caller, args: &[Val], results: &mut [Val]| {
-                let mut ctx = ctx.borrow_mut();
                 let mem = caller
                     .memory()
                     .ok_or_else(|| Trap::host("WASI call from a module without a memory"))?;
-                let e = imp(&mut ctx, &mut GuestMemory(mem), &Args(args))
+                let e = imp(&mut lock(&ctx), &mut GuestMemory(mem), &Args(args))
                     .err()
                     .unwrap_or(SUCCESS);
                 results[0] = Val::I32(e as i32);
@@ -173,11 +199,12 @@ mod tests {
 
     #[test]
     fn every_function_resolves_with_its_type_and_nothing_else_does() {
-        let ctx = Rc::new(RefCell::new(WasiCtx::new(vec![], vec![])));
-        let names = FUNCTIONS
-            .iter()
-            .map(|(n, _, _)| *n)
-            .chain(["proc_exit", "proc_raise"]);
+        let ctx = Arc::new(Mutex::new(WasiCtx::new(vec![], vec![])));
+        let names =
+            FUNCTIONS
+                .iter()
+                .map(|(n, _, _)| *n)
+                .chain(["proc_exit", "proc_raise", "poll_oneoff"]);
         assert_eq!(names.clone().count(), COUNT);
         for name in names {
             let (ty, _) = resolve(&ctx, name).unwrap_or_else(|| panic!("{name}"));

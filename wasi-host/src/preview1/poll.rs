@@ -1,5 +1,11 @@
 //! `poll_oneoff`: wait for clock deadlines and descriptor readiness together, with one
 //! `ppoll` on the host descriptors and the nearest deadline as its timeout.
+//!
+//! The one WASI call that does not hold the context's lock throughout: a program's threads
+//! share the context, and one thread sleeping (`sleep`, `nanosleep`: a poll on clocks alone)
+//! must not stop the others' calls. A poll on descriptors keeps the lock while it waits, so
+//! that no other thread can close a descriptor and have its host number reused under the
+//! poll (a thread waiting to read stdin holds up the others' WASI calls meanwhile).
 
 use super::clock_random::{host_clock, now};
 use super::Args;
@@ -7,6 +13,7 @@ use crate::abi::{self, eventtype, filetype};
 use crate::errno::{self, Errno, BADF, INVAL};
 use crate::guest::GuestMemory;
 use crate::WasiCtx;
+use std::sync::Mutex;
 
 /// Flag of a clock subscription: the timeout is an absolute time of that clock.
 const ABSTIME: u16 = 1;
@@ -44,7 +51,7 @@ fn readable(fd: i32, ft: u8) -> u64 {
 }
 
 /// `poll_oneoff(in: *subscription, out: *event, nsubscriptions: u32, nevents: *u32)`
-pub fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
+pub fn poll_oneoff(ctx: &Mutex<WasiCtx>, mem: &mut GuestMemory<'_>, a: &Args) -> Result<(), Errno> {
     let (sin, sout, n) = (a.u32(0), a.u32(1), a.u32(2));
     if n == 0 {
         return Err(INVAL);
@@ -62,6 +69,7 @@ pub fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Re
     // (userdata, kind, host fd, file type) per descriptor subscription, parallel to `pollfds`.
     let mut waits: Vec<(u64, u8, i32, u8)> = Vec::new();
     let mut pollfds: Vec<libc::pollfd> = Vec::new();
+    let mut locked = None;
     for s in subs.chunks_exact(abi::SUBSCRIPTION_SIZE as usize) {
         let u64_at = |o: usize| u64::from_le_bytes(s[o..o + 8].try_into().unwrap());
         let u32_at = |o: usize| u32::from_le_bytes(s[o..o + 4].try_into().unwrap());
@@ -89,6 +97,7 @@ pub fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, a: &Args) -> Re
                 clocks.push((userdata, wait));
             }
             kind @ (eventtype::FD_READ | eventtype::FD_WRITE) => {
+                let ctx = locked.get_or_insert_with(|| super::lock(ctx));
                 let Ok(d) = ctx.table.get(u32_at(16)) else {
                     events.push(error(kind, BADF));
                     continue;

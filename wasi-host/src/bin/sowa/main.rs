@@ -20,10 +20,10 @@ mod inspect;
 
 use clap::{Parser, Subcommand};
 use sowa_runtime::{Linker, Module, Store, Trap, Val, ValType};
+use sowa_wasi::threads::WasiThreads;
 use sowa_wasi::WasiCtx;
-use std::cell::RefCell;
 use std::path::PathBuf;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 #[derive(Parser)]
 #[command(
@@ -223,7 +223,8 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
     if let Some(bytes) = args.max_wasm_stack {
         limits.max_wasm_stack = usize::try_from(bytes).unwrap_or(usize::MAX);
     }
-    let store = match args.timeout {
+    // The store, and the absolute tick of its epoch at which it stops (for spawned threads).
+    let (store, deadline) = match args.timeout {
         Some(after) => {
             // A counter of its own: the deadline is one tick, which the timer thread makes
             // after the timeout. It keeps ticking, because each tick past the deadline signals
@@ -242,9 +243,9 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
                     }
                 })
                 .map_err(|e| format!("--timeout: cannot start the timer thread: {e}"))?;
-            store
+            (store, Some(1))
         }
-        None => Store::new(limits),
+        None => (Store::new(limits), None),
     };
     let mut linker = Linker::new();
     let program = args.file.display().to_string();
@@ -275,8 +276,13 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
         wasi.preopen_listener(l)
             .map_err(|e| format!("--tcplisten {addr}: {e}"))?;
     }
-    let ctx = Rc::new(RefCell::new(wasi));
-    sowa_wasi::add_to_linker(&mut linker, ctx);
+    let ctx = Arc::new(Mutex::new(wasi));
+    if WasiThreads::wanted_by(&module) {
+        let epoch = store.epoch().clone();
+        WasiThreads::new(&module, ctx, limits, epoch, deadline)?.add_to_linker(&mut linker, &store);
+    } else {
+        sowa_wasi::add_to_linker(&mut linker, ctx);
+    }
     let instance = match linker.instantiate(&store, &module) {
         Ok(i) => i,
         Err(sowa_runtime::InstantiateError::Trap(t)) => return Ok(report_trap(&t)),
@@ -285,8 +291,9 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
         }
         Err(e @ sowa_runtime::InstantiateError::Link(_)) => {
             return Err(format!(
-                "{e} (sowa run provides wasi_snapshot_preview1 only: a module importing \
-                 anything else needs a host program that defines it, through the Rust or C API)"
+                "{e} (sowa run provides wasi_snapshot_preview1, wasi.thread-spawn and a shared \
+                 memory: a module importing anything else needs a host program that defines \
+                 it, through the Rust or C API)"
             ))
         }
         Err(e) => return Err(e.to_string()),
