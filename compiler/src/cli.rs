@@ -47,8 +47,8 @@ pub struct CompileArgs {
     #[arg(short = 'j', long, default_value_t = 0)]
     pub jobs: usize,
     /// Turn proposals on or off, as Wasmtime's `-W`: `--wasm wide-arithmetic`,
-    /// `--wasm tail-call=n`, `--wasm all` (comma-separated or repeated; default: those Wasmtime
-    /// enables: extended-const, tail-call, multi-memory).
+    /// `--wasm tail-call=n`, `--wasm all` (comma-separated or repeated; default: what Wasmtime
+    /// enables, WebAssembly 3.0 without GC; `sowa inspect` lists a module's).
     #[arg(short = 'W', long = "wasm", value_name = "PROPOSAL[=y|n],...")]
     pub wasm: Vec<String>,
 }
