@@ -1,7 +1,8 @@
-//! The benchmark harness: the same workloads (C in `bench/c`, wasm checked in at `bench/wasm`)
-//! run natively (clang -O2, gcc -O2), by sowa (AOT `.so`), by Wasmtime's JIT and by Wasmtime
-//! AOT with its pooling allocator, all in one run, with every checksum compared. It measures and
-//! reports; it asserts nothing about speed.
+//! The benchmark harness: the same workloads (C in `bench/c`, wasm checked in at `bench/wasm`,
+//! and built with `-msimd128` at `bench/wasm-simd`) run natively (clang -O2, gcc -O2), by sowa
+//! (AOT `.so`), by Wasmtime's JIT and by Wasmtime AOT with its pooling allocator, and the SIMD
+//! builds by sowa and Wasmtime AOT, all in one run, with every checksum compared. It measures
+//! and reports; it asserts nothing about speed.
 
 pub mod fileio;
 pub mod native;
@@ -57,8 +58,11 @@ pub fn geomean(v: &[f64]) -> f64 {
 pub struct Row {
     /// Workload name.
     pub name: String,
-    /// Median execution time per runtime.
-    pub times: Vec<Duration>,
+    /// Execution time per runtime over the rounds.
+    pub times: Vec<Stats>,
+    /// Per round: sowa's time over Wasmtime AOT's, for the scalar and the SIMD build (the
+    /// rounds pair them, so a busy moment falls on both sides of each ratio).
+    pub vs_wasmtime: [Vec<f64>; 2],
     /// Whether every runtime computed the same checksum.
     pub checksums_agree: bool,
     /// sowac compile time, Wasmtime compile time.
@@ -206,6 +210,7 @@ type Runner<'a> = Box<dyn FnMut() -> Result<(i64, Duration)> + 'a>;
 fn measure(dirs: &Dirs, name: &str, reps: usize, progress: &mut dyn FnMut(&str)) -> Result<Row> {
     progress(name);
     let wasm = std::fs::read(dirs.bench.join(format!("wasm/{name}.wasm")))?;
+    let wasm_simd = std::fs::read(dirs.bench.join(format!("wasm-simd/{name}.wasm")))?;
     let mut runners: Vec<Runner<'_>> = Vec::new();
     for cc in [native::Cc::Clang, native::Cc::Gcc] {
         let exe = native::build(cc, &dirs.bench.join("c"), &dirs.out, name, false)?;
@@ -220,7 +225,17 @@ fn measure(dirs: &Dirs, name: &str, reps: usize, progress: &mut dyn FnMut(&str))
     let pool = wasmtime_rt::pooling_engine()?;
     let cwasm = wasmtime_rt::precompile(&pool, &wasm)?;
     let aot = wasmtime_rt::deserialize(&pool, &cwasm)?;
+    let pool_simd = pool.clone();
     runners.push(Box::new(move || wasmtime_rt::time_run(&pool, &aot)));
+    let simd = sowa_runtime::Module::from_bytes(&sowa_rt::compile(&wasm_simd)?.0)?;
+    runners.push(Box::new(move || sowa_rt::time_run(&simd)));
+    let aot_simd = wasmtime_rt::deserialize(
+        &pool_simd,
+        &wasmtime_rt::precompile(&pool_simd, &wasm_simd)?,
+    )?;
+    runners.push(Box::new(move || {
+        wasmtime_rt::time_run(&pool_simd, &aot_simd)
+    }));
     let epoch = sowa_runtime::Epoch::new();
     let ticking = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let ticker = {
@@ -254,24 +269,29 @@ fn measure(dirs: &Dirs, name: &str, reps: usize, progress: &mut dyn FnMut(&str))
         .join()
         .map_err(|_| anyhow::anyhow!("the epoch ticker panicked"))?;
     measured?;
-    let sowa = report::RUNTIMES
-        .iter()
-        .position(|r| r.starts_with("sowa"))
-        .expect("sowa is a runtime");
-    let epoch_cost: Vec<f64> = rounds[report::RUNTIMES.len()]
-        .iter()
-        .zip(&rounds[sowa])
-        .map(|(with, without)| with.as_secs_f64() / without.as_secs_f64())
-        .collect();
+    let per_round = |a: usize, b: usize| -> Vec<f64> {
+        rounds[a]
+            .iter()
+            .zip(&rounds[b])
+            .map(|(x, y)| x.as_secs_f64() / y.as_secs_f64())
+            .collect()
+    };
+    use report::column as col;
+    let epoch_cost = per_round(report::RUNTIMES.len(), col::SOWA);
+    let vs_wasmtime = [
+        per_round(col::SOWA, col::WASMTIME_AOT),
+        per_round(col::SOWA_SIMD, col::WASMTIME_AOT_SIMD),
+    ];
     let times = rounds
         .iter_mut()
         .take(report::RUNTIMES.len())
-        .map(|t| median(t))
+        .map(|t| Stats::of(t))
         .collect();
     let checksums_agree = checks.windows(2).all(|w| w[0] == w[1]);
     Ok(Row {
         name: name.to_string(),
         times,
+        vs_wasmtime,
         checksums_agree,
         compile: (sowa_compile, wt_compile),
         sizes: (so.len(), cwasm.len()),
@@ -292,17 +312,28 @@ pub fn run_startup(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<startu
     Ok(s)
 }
 
-/// Runs the whole benchmark (or the `quick` set); `progress` is told what is being measured.
-pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<Results> {
+/// Runs the whole benchmark (or the `quick` set, or the workloads named in `only`, which also
+/// leaves out everything but the execution tables); `progress` is told what is being measured.
+pub fn run(quick: bool, only: &[String], progress: &mut dyn FnMut(&str)) -> Result<Results> {
     let dirs = Dirs::new();
     std::fs::create_dir_all(&dirs.out)?;
     build_runners(&dirs.root)?;
-    let names: Vec<String> = if quick {
+    let all = workload_names(&dirs.bench)?;
+    let names: Vec<String> = if let Some(unknown) = only.iter().find(|n| !all.contains(n)) {
+        bail!(
+            "no workload `{unknown}`; the workloads are {}",
+            all.join(", ")
+        )
+    } else if !only.is_empty() {
+        only.to_vec()
+    } else if quick {
         QUICK.iter().map(|s| s.to_string()).collect()
     } else {
-        workload_names(&dirs.bench)?
+        all
     };
-    let reps = if quick { 3 } else { 5 };
+    // Quick runs fewer workloads, so it can afford more rounds: ratios between runtimes on this
+    // noisy machine need them more than a long list does.
+    let reps = if quick { 9 } else { 7 };
     let mut results = Results {
         machine: machine(),
         ..Default::default()
@@ -310,6 +341,9 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<Results> {
     for name in &names {
         let row = measure(&dirs, name, reps, progress).with_context(|| name.clone())?;
         results.rows.push(row);
+    }
+    if !only.is_empty() {
+        return Ok(results);
     }
 
     // Instantiation, module already loaded.

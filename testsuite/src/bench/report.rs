@@ -4,14 +4,30 @@ use super::{geomean, Results};
 use std::fmt::Write;
 use std::time::Duration;
 
-/// Runtime columns, in the order of `Row::times`.
-pub const RUNTIMES: [&str; 5] = [
+/// Runtime columns, in the order of `Row::times` (indices in [`column`]).
+pub const RUNTIMES: [&str; 7] = [
     "native clang -O2",
     "native gcc -O2",
     "sowa (AOT .so)",
     "Wasmtime JIT",
     "Wasmtime AOT pooling",
+    "sowa, -msimd128",
+    "Wasmtime AOT, -msimd128",
 ];
+
+/// Indices into [`RUNTIMES`] of the columns the report compares.
+pub mod column {
+    /// Native clang -O2, the base of every ratio to native.
+    pub const CLANG: usize = 0;
+    /// sowa on the scalar build.
+    pub const SOWA: usize = 2;
+    /// Wasmtime AOT on the scalar build.
+    pub const WASMTIME_AOT: usize = 4;
+    /// sowa on the `-msimd128` build.
+    pub const SOWA_SIMD: usize = 5;
+    /// Wasmtime AOT on the `-msimd128` build.
+    pub const WASMTIME_AOT_SIMD: usize = 6;
+}
 
 fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1e3)
@@ -21,24 +37,35 @@ fn us(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e6)
 }
 
-/// Ratio of each runtime's time to native clang, per row.
+/// Ratio of each runtime's median time to native clang's, per row.
 fn ratios(r: &Results) -> Vec<Vec<f64>> {
     r.rows
         .iter()
         .map(|row| {
-            let base = row.times[0].as_secs_f64();
-            row.times.iter().map(|t| t.as_secs_f64() / base).collect()
+            let base = row.times[column::CLANG].median.as_secs_f64();
+            row.times
+                .iter()
+                .map(|t| t.median.as_secs_f64() / base)
+                .collect()
         })
         .collect()
+}
+
+/// The median of per-round ratios (sorted in place); NaN for none.
+fn median_ratio(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// The report as markdown.
 pub fn markdown(r: &Results) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Measured on: {}\n", r.machine);
+    let rounds = r.rows.first().map_or(0, |row| row.epoch_cost.len());
     let _ = writeln!(
         s,
-        "Execution time of `run()` in ms (median), and ratio to native clang -O2:\n"
+        "Execution time of `run()` in ms, median of {rounds} rounds (each round runs every \
+         column once, in turn), and ratio to native clang -O2:\n"
     );
     let _ = writeln!(s, "| workload | {} | checksums |", RUNTIMES.join(" | "));
     let _ = writeln!(s, "|---|{}---|", "---:|".repeat(RUNTIMES.len()));
@@ -50,10 +77,10 @@ pub fn markdown(r: &Results) -> String {
             .zip(ratio)
             .enumerate()
             .map(|(i, (t, x))| {
-                if i == 0 {
-                    ms(*t)
+                if i == column::CLANG {
+                    ms(t.median)
                 } else {
-                    format!("{} ({x:.2}x)", ms(*t))
+                    format!("{} ({x:.2}x)", ms(t.median))
                 }
             })
             .collect();
@@ -74,6 +101,8 @@ pub fn markdown(r: &Results) -> String {
         .collect();
     let _ = writeln!(s, "| **geomean** | {} | |", geo.join(" | "));
 
+    spread(&mut s, r);
+    versus_wasmtime(&mut s, r);
     epoch_cost(&mut s, r);
 
     let _ = writeln!(s, "\nCompile time (ms) and artifact size (KiB):\n");
@@ -94,6 +123,9 @@ pub fn markdown(r: &Results) -> String {
         );
     }
 
+    if r.instantiation.is_empty() {
+        return s; // `--only`: the execution tables alone
+    }
     let _ = writeln!(
         s,
         "\nInstantiation, module already loaded (µs; median of 5 alternating rounds, each the \
@@ -231,8 +263,13 @@ pub fn startup(s: &mut String, st: &super::startup::Startup) {
 /// A bar chart of execution time ratios to native clang (lower is better).
 pub fn svg(r: &Results) -> String {
     let rat = ratios(r);
-    let colors = ["#888", "#bbb", "#2a7", "#c63", "#e93"];
-    let shown = [1usize, 2, 3, 4];
+    let colors = ["#888", "#bbb", "#2a7", "#c63", "#e93", "#7d9", "#fc8"];
+    let shown = [
+        column::SOWA,
+        column::WASMTIME_AOT,
+        column::SOWA_SIMD,
+        column::WASMTIME_AOT_SIMD,
+    ];
     let bar = 12.0;
     let group = bar * shown.len() as f64 + 14.0;
     let left = 110.0;
@@ -297,6 +334,58 @@ pub fn svg(r: &Results) -> String {
     s
 }
 
+/// The noise: each column's fastest and slowest round.
+fn spread(s: &mut String, r: &Results) {
+    let _ = writeln!(
+        s,
+        "\nSpread of the same rounds: fastest-slowest round in ms (a wide range is a busy \
+         machine, not the runtime):\n"
+    );
+    let _ = writeln!(s, "| workload | {} |", RUNTIMES.join(" | "));
+    let _ = writeln!(s, "|---|{}", "---:|".repeat(RUNTIMES.len()));
+    for row in &r.rows {
+        let cells: Vec<String> = row
+            .times
+            .iter()
+            .map(|t| format!("{}-{}", ms(t.min), ms(t.max)))
+            .collect();
+        let _ = writeln!(s, "| {} | {} |", row.name, cells.join(" | "));
+    }
+}
+
+/// sowa against Wasmtime AOT, round by round: the figure the project's goals are stated in.
+fn versus_wasmtime(s: &mut String, r: &Results) {
+    let _ = writeln!(
+        s,
+        "\nsowa's time over Wasmtime AOT's in the same round (below 1: sowa is faster); min / \
+         median / max over the rounds, scalar and `-msimd128` builds:\n"
+    );
+    let _ = writeln!(
+        s,
+        "| workload | scalar min | scalar median | scalar max | SIMD min | SIMD median | SIMD max |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
+    let mut medians = [Vec::new(), Vec::new()];
+    for row in &r.rows {
+        let mut cells = Vec::new();
+        for (k, ratios) in row.vs_wasmtime.iter().enumerate() {
+            let mut v = ratios.clone();
+            let med = median_ratio(&mut v);
+            medians[k].push(med);
+            let (lo, hi) = (v.first().copied(), v.last().copied());
+            let f = |x: Option<f64>| x.map_or("".into(), |x| format!("{x:.3}"));
+            cells.push(format!("{} | {med:.3} | {}", f(lo), f(hi)));
+        }
+        let _ = writeln!(s, "| {} | {} |", row.name, cells.join(" | "));
+    }
+    let _ = writeln!(
+        s,
+        "| **geomean** | | {:.3} | | | {:.3} | |",
+        geomean(&medians[0]),
+        geomean(&medians[1])
+    );
+}
+
 /// What being stoppable costs a guest: sowa's time in a store with a deadline on an epoch
 /// ticking every millisecond over its time in a plain store, from the rounds both ran in.
 fn epoch_cost(s: &mut String, r: &Results) {
@@ -313,8 +402,7 @@ fn epoch_cost(s: &mut String, r: &Results) {
         if v.is_empty() {
             continue;
         }
-        v.sort_by(f64::total_cmp);
-        let med = v[v.len() / 2];
+        let med = median_ratio(&mut v);
         medians.push(med);
         let _ = writeln!(
             s,

@@ -1,4 +1,4 @@
-//! `bench [--quick] [--startup]`: sowa against native code and Wasmtime on the same workloads,
+//! `bench [--quick] [--startup] [--only NAME,...]`: sowa against native code and Wasmtime on the same workloads,
 //! in one run. Prints a markdown report and writes `target/bench/report.md` and
 //! `target/bench/report.svg`. Needs clang and gcc for the native columns. `--startup` measures
 //! only cold starts, their breakdown and real programs' starts (`target/bench/startup.md`).
@@ -14,16 +14,20 @@ use std::process::ExitCode;
     after_help = "\
 Examples:
   bench                   the full report (about ten minutes on two cores)
-  bench --quick           fewer workloads and repetitions, for a first look
+  bench --quick           fewer workloads, more rounds, for a first look
+  bench --only aes,floyd  only these workloads' execution times (more rounds with --quick)
   bench --startup         cold starts only, with their breakdown and real programs' starts"
 )]
 struct Cli {
-    /// Fewer workloads and repetitions.
+    /// Fewer workloads, more rounds of each.
     #[arg(long)]
     quick: bool,
     /// Measure only cold starts (writes target/bench/startup.md).
     #[arg(long)]
     startup: bool,
+    /// Only these workloads (comma-separated), and only their execution times.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    only: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -32,7 +36,9 @@ fn main() -> ExitCode {
     if cli.startup {
         return startup_only(quick);
     }
-    let results = match bench::run(quick, &mut |what| eprintln!("measuring {what} ...")) {
+    let results = match bench::run(quick, &cli.only, &mut |what| {
+        eprintln!("measuring {what} ...")
+    }) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e:#}");
