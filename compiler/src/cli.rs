@@ -3,7 +3,7 @@
 
 use crate::{compile, OptLevel, Options, Proposals};
 use sowa_targets::artifact::signature::SecretKey;
-use sowa_targets::Arch;
+use sowa_targets::{Arch, CpuLevel};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -14,6 +14,7 @@ pub const EXAMPLES: &str = "\
 Examples:
   sowac app.wasm -o app.so                      compile for this machine
   sowac app.wasm -o app.so --target aarch64     cross-compile for an aarch64 device
+  sowac app.wasm -o app.so --cpu native         use every feature of this CPU (AVX2, ...)
   sowac app.wat -o app.so -O size               the text format; smaller code
   sowac app.wasm -o app.so --wasm wide-arithmetic   turn on a proposal Wasmtime leaves off
   sowac --generate-key release.key              make a signing key pair
@@ -40,6 +41,11 @@ pub struct CompileArgs {
     /// `aarch64-unknown-linux-gnu`); default: this machine's.
     #[arg(long)]
     pub target: Option<String>,
+    /// CPU features the code may use: `baseline` (runs on any x86-64-v2 or aarch64 CPU),
+    /// `x86-64-v3` (AVX2, FMA, BMI1/2, LZCNT) or `native` (everything this machine has, as
+    /// Wasmtime compiles by default); a CPU without them refuses to load the module.
+    #[arg(long, default_value = "baseline", value_name = "LEVEL")]
+    pub cpu: String,
     /// Optimization level: `none` (fastest compile), `speed` or `size`.
     #[arg(short = 'O', long = "opt-level", default_value = "speed")]
     pub opt: String,
@@ -80,6 +86,14 @@ pub fn run(args: &CompileArgs) -> Result<(), String> {
             args.opt
         )
     })?;
+    let cpu = CpuLevel::from_name(&args.cpu).ok_or_else(|| {
+        format!(
+            "unknown CPU level '{}': pass --cpu {}",
+            args.cpu,
+            CpuLevel::NAMES.join(", ")
+        )
+    })?;
+    sowa_targets::cpu::features(arch, cpu).map_err(|e| e.to_string())?;
     let mut proposals = Proposals::DEFAULT;
     for spec in &args.wasm {
         proposals = proposals.with(spec)?;
@@ -103,6 +117,7 @@ pub fn run(args: &CompileArgs) -> Result<(), String> {
         &wasm,
         &Options {
             arch,
+            cpu,
             opt,
             jobs: args.jobs,
             proposals,

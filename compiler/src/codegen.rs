@@ -12,6 +12,7 @@ use cranelift_codegen::{Context, FinalizedMachExceptionHandler, FinalizedRelocTa
 use cranelift_frontend::FunctionBuilderContext;
 use sowa_targets::arch::CallReloc;
 use sowa_targets::artifact::{Span, TrapSite};
+use sowa_targets::cpu::Feature;
 use sowa_targets::{Arch, TrapKind};
 use std::sync::Mutex;
 
@@ -52,8 +53,9 @@ impl OptLevel {
     }
 }
 
-/// Builds the Cranelift target for `arch`.
-pub fn isa(arch: Arch, opt: OptLevel) -> Result<OwnedTargetIsa> {
+/// Builds the Cranelift target for `arch`, using the CPU features `cpu` (from
+/// [`sowa_targets::cpu::features`]).
+pub fn isa(arch: Arch, opt: OptLevel, cpu: &[Feature]) -> Result<OwnedTargetIsa> {
     let cfg = |e: &dyn std::fmt::Display| CompileError::Config(format!("target setup: {e}"));
     let mut flags = settings::builder();
     let opt = match opt {
@@ -86,8 +88,8 @@ pub fn isa(arch: Arch, opt: OptLevel) -> Result<OwnedTargetIsa> {
         )
         .map_err(|e| cfg(&e))?;
     let mut b = cranelift_codegen::isa::lookup_by_name(arch.triple()).map_err(|e| cfg(&e))?;
-    for (setting, _) in arch.baseline_features() {
-        b.enable(setting).map_err(|e| cfg(&e))?;
+    for f in cpu {
+        b.enable(f.setting).map_err(|e| cfg(&e))?;
     }
     b.finish(settings::Flags::new(flags)).map_err(|e| cfg(&e))
 }

@@ -27,6 +27,7 @@ use sowa_targets::artifact::{
 };
 use sowa_targets::vmctx::VMOffsets;
 use sowa_targets::Arch;
+pub use sowa_targets::CpuLevel;
 use std::collections::BTreeSet;
 
 /// What to compile for.
@@ -34,6 +35,9 @@ use std::collections::BTreeSet;
 pub struct Options {
     /// Target architecture.
     pub arch: Arch,
+    /// CPU features beyond the architecture's portable baseline the code may use; the loader
+    /// refuses the module on a CPU without them.
+    pub cpu: CpuLevel,
     /// Optimization level.
     pub opt: OptLevel,
     /// Which post-2.0 proposals modules may use.
@@ -50,6 +54,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             arch: Arch::host().unwrap_or(Arch::X86_64),
+            cpu: CpuLevel::Baseline,
             opt: OptLevel::Speed,
             proposals: Proposals::DEFAULT,
             jobs: 0,
@@ -118,13 +123,10 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
             .map(|n| n.to_string())
             .collect(),
     };
-    manifest.info.cpu_features = options
-        .arch
-        .baseline_features()
-        .iter()
-        .map(|(_, name)| name.to_string())
-        .collect();
-    let isa = codegen::isa(options.arch, options.opt)?;
+    let cpu = sowa_targets::cpu::features(options.arch, options.cpu)
+        .map_err(|e| CompileError::Config(e.to_string()))?;
+    manifest.info.cpu_features = cpu.iter().map(|f| f.name.to_string()).collect();
+    let isa = codegen::isa(options.arch, options.opt, &cpu)?;
     let host_cc = codegen::host_call_conv(options.arch);
     let imported_funcs = manifest.num_imported_funcs();
 

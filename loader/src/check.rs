@@ -177,7 +177,7 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
 }
 
 /// Checks that this CPU has the features the code was compiled to use (the manifest lists them:
-/// the target's baseline, see [`Arch::baseline_features`]).
+/// those of the `--cpu` level it was compiled at, see [`sowa_targets::cpu`]).
 pub fn cpu_features(m: &ModuleInfo) -> Result<(), LoadError> {
     if m.cpu_features.is_empty() {
         return Ok(());
@@ -219,15 +219,7 @@ fn has_feature(feature: &str, leaf1_ecx: u32) -> bool {
         if let Some(bit) = leaf1_ecx_bit {
             return leaf1_ecx & (1 << bit) != 0;
         }
-        match feature {
-            "avx" => std::arch::is_x86_feature_detected!("avx"),
-            "avx2" => std::arch::is_x86_feature_detected!("avx2"),
-            "fma" => std::arch::is_x86_feature_detected!("fma"),
-            "bmi1" => std::arch::is_x86_feature_detected!("bmi1"),
-            "bmi2" => std::arch::is_x86_feature_detected!("bmi2"),
-            "lzcnt" => std::arch::is_x86_feature_detected!("lzcnt"),
-            _ => false,
-        }
+        sowa_targets::cpu::host_has(feature)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -241,13 +233,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_host_has_its_own_baseline_and_unknown_features_are_missing() {
+    fn the_host_has_its_own_features_and_unknown_features_are_missing() {
         let host = Arch::host().unwrap();
         let mut m = ModuleInfo {
-            cpu_features: host
-                .baseline_features()
+            cpu_features: sowa_targets::cpu::features(host, sowa_targets::CpuLevel::Native)
+                .unwrap()
                 .iter()
-                .map(|(_, n)| n.to_string())
+                .map(|f| f.name.to_string())
                 .collect(),
             ..Default::default()
         };

@@ -33,7 +33,7 @@ pub enum LoadError {
     #[error("corrupt module: {0}")]
     Corrupt(String),
     /// The code needs CPU features this machine lacks.
-    #[error("this CPU lacks features the module was compiled for: {0}")]
+    #[error("this CPU lacks features the module was compiled for: {0}; compile it again with `sowac --cpu baseline` (the default) to run it here")]
     CpuFeatures(String),
     /// The runner runs on an architecture sowa has no code generator for.
     #[error("this machine's architecture is not supported by sowa")]

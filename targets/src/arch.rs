@@ -96,24 +96,6 @@ impl Arch {
         16
     }
 
-    /// The CPU features code for this target is compiled to use beyond the architecture's
-    /// minimum, as (Cranelift setting, name the runtime detects it by). For x86-64 this is the
-    /// x86-64-v2 level: rounding instructions without libcalls, `popcnt` in hardware. The
-    /// compiler enables these and records the names in the manifest; the loader refuses a
-    /// module on a CPU that lacks one.
-    pub fn baseline_features(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Arch::X86_64 => &[
-                ("has_sse3", "sse3"),
-                ("has_ssse3", "ssse3"),
-                ("has_sse41", "sse4.1"),
-                ("has_sse42", "sse4.2"),
-                ("has_popcnt", "popcnt"),
-            ],
-            Arch::Aarch64 => &[],
-        }
-    }
-
     /// Largest page size the target's kernels use; segments are aligned to it so the file can be
     /// mapped on any of them.
     pub fn max_page_size(self) -> u64 {

@@ -10,11 +10,13 @@
 pub mod arch;
 pub mod artifact;
 pub mod builtins;
+pub mod cpu;
 pub mod trapcode;
 pub mod types;
 pub mod vmctx;
 
 pub use arch::Arch;
 pub use artifact::{Manifest, ManifestHeader, FORMAT_VERSION};
+pub use cpu::CpuLevel;
 pub use trapcode::TrapKind;
 pub use types::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};

@@ -1,12 +1,17 @@
 //! The official spec suite must pass completely, wasm-v2 and each proposal sowa implements:
 //! no failures, no skips.
 
+use sowa_compiler::CpuLevel;
 use sowa_testsuite::spec;
 
 fn run_set(set: &str) {
+    run_set_at(set, CpuLevel::Baseline);
+}
+
+fn run_set_at(set: &str, cpu: CpuLevel) {
     let scripts = spec::scripts(set).unwrap();
     let mut failures = Vec::new();
-    let totals = spec::run_all(&scripts, 2, |_, r| {
+    let totals = spec::run_all(&scripts, 2, cpu, |_, r| {
         failures.extend(r.failures.iter().cloned());
         failures.extend(r.skipped.iter().map(|s| format!("skipped: {s}")));
     });
@@ -23,6 +28,15 @@ fn run_set(set: &str) {
 #[test]
 fn wasm_v2() {
     run_set("wasm-v2");
+}
+
+/// Compiled for every feature of this CPU (AVX2, FMA, BMI2, AVX-512 where present), Cranelift
+/// picks other instructions: the answers must not change.
+#[test]
+fn wasm_v2_simd_and_relaxed_simd_at_cpu_native() {
+    for set in ["wasm-v2", "proposals/simd", "proposals/relaxed-simd"] {
+        run_set_at(set, CpuLevel::Native);
+    }
 }
 
 #[test]

@@ -81,6 +81,64 @@ fn compile_writes_what_the_compiler_writes() {
 }
 
 #[test]
+fn compile_for_this_cpu_runs_here_and_says_so() {
+    if !own_runner() {
+        return; // the device runner has no compiler
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = program("hello.wasm");
+    let out = dir.path().join("hello.so");
+    let o = sowa(&[
+        "compile",
+        wasm.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--cpu",
+        "native",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sowa(&["run", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("hello, world"), "{}", stdout(&o));
+    let o = sowa(&["inspect", out.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("runs on this machine"),
+        "{}",
+        stdout(&o)
+    );
+    for (cpu, target, says) in [
+        (
+            "haswell",
+            "x86_64",
+            "pass --cpu baseline, x86-64-v3, native",
+        ),
+        ("x86-64-v3", "aarch64", "use `baseline`"),
+        (
+            "native",
+            if cfg!(target_arch = "x86_64") {
+                "aarch64"
+            } else {
+                "x86_64"
+            },
+            "cross-compile with `baseline`",
+        ),
+    ] {
+        let o = sowa(&[
+            "compile",
+            wasm.to_str().unwrap(),
+            "-o",
+            "x.so",
+            "--cpu",
+            cpu,
+            "--target",
+            target,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "--cpu {cpu} --target {target}");
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+    }
+}
+
+#[test]
 fn inspect_shows_what_a_so_holds() {
     if !own_runner() {
         return; // the device build leaves `inspect` out

@@ -4,10 +4,15 @@ use anyhow::{anyhow, Result};
 use sowa_runtime::{Epoch, Linker, Module, Store, Val};
 use std::time::{Duration, Instant};
 
-/// Compiles `wasm`; returns the `.so` bytes and the compile time.
+/// Compiles `wasm` for this machine's CPU (`sowac --cpu native`: Wasmtime, given no target,
+/// compiles for the features it detects too); returns the `.so` bytes and the compile time.
 pub fn compile(wasm: &[u8]) -> Result<(Vec<u8>, Duration)> {
     let t = Instant::now();
-    let so = sowa_compiler::compile(wasm, &Default::default())?;
+    let options = sowa_compiler::Options {
+        cpu: sowa_compiler::CpuLevel::Native,
+        ..Default::default()
+    };
+    let so = sowa_compiler::compile(wasm, &options)?;
     Ok((so, t.elapsed()))
 }
 

@@ -17,7 +17,8 @@ use std::process::ExitCode;
 Examples:
   spec wasm-v2                          every script of WebAssembly 2.0
   spec proposals/tail-call wasm-v2/i32.wast   a proposal's set and one script
-  spec --verbose proposals/simd         with each failed or skipped directive"
+  spec --verbose proposals/simd         with each failed or skipped directive
+  spec --cpu native proposals/simd      compiled for every feature of this CPU (AVX2, ...)"
 )]
 struct Cli {
     /// Print every failed and skipped directive.
@@ -26,6 +27,9 @@ struct Cli {
     /// Scripts run at once (default: one per core; 1 runs them on this thread).
     #[arg(long)]
     threads: Option<usize>,
+    /// CPU features to compile for, as `sowac --cpu`: `baseline`, `x86-64-v3` or `native`.
+    #[arg(long, default_value = "baseline", value_name = "LEVEL")]
+    cpu: String,
     /// Sets (`wasm-v2`, `proposals/simd`) or single scripts (`wasm-v2/i32.wast`); default
     /// `wasm-v2`.
     #[arg(value_name = "SELECTOR")]
@@ -38,6 +42,14 @@ fn main() -> ExitCode {
     let threads = cli
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let Some(cpu) = sowa_compiler::CpuLevel::from_name(&cli.cpu) else {
+        eprintln!(
+            "error: unknown CPU level '{}': pass --cpu {}",
+            cli.cpu,
+            sowa_compiler::CpuLevel::NAMES.join(", ")
+        );
+        return ExitCode::from(2);
+    };
     let mut selectors = cli.selectors;
     if selectors.is_empty() {
         selectors.push("wasm-v2".into());
@@ -52,7 +64,7 @@ fn main() -> ExitCode {
             }
         };
         let start = std::time::Instant::now();
-        let totals = spec::run_all(&scripts, threads, |script, r| {
+        let totals = spec::run_all(&scripts, threads, cpu, |script, r| {
             let gc = if r.needs_gc.is_empty() {
                 String::new()
             } else {

@@ -81,10 +81,12 @@ pub struct Totals {
     pub needs_gc: usize,
 }
 
-/// Runs `scripts` on `threads` threads; calls `report` with each result in script order.
+/// Runs `scripts` on `threads` threads, compiling for the CPU features of `cpu`; calls
+/// `report` with each result in script order.
 pub fn run_all(
     scripts: &[Script],
     threads: usize,
+    cpu: sowa_compiler::CpuLevel,
     mut report: impl FnMut(&Script, &ScriptResult),
 ) -> Totals {
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -94,7 +96,7 @@ pub fn run_all(
         // One thread means none spawned at all, compiler included (emulators without working
         // thread support run the suite this way).
         for (script, slot) in scripts.iter().zip(&results) {
-            *slot.lock().unwrap() = Some(run_script(&script.name, script.text, 1));
+            *slot.lock().unwrap() = Some(run_script(&script.name, script.text, 1, cpu));
         }
     } else {
         std::thread::scope(|s| {
@@ -105,7 +107,7 @@ pub fn run_all(
                     .spawn_scoped(s, || loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(script) = scripts.get(i) else { break };
-                        let r = run_script(&script.name, script.text, 0);
+                        let r = run_script(&script.name, script.text, 0, cpu);
                         *results[i].lock().unwrap() = Some(r);
                     })
                     .expect("spawn spec thread");

@@ -67,7 +67,7 @@ enum Outcome {
 /// The proposals a script's set needs: none for the numbered spec versions, its own (and those
 /// its scripts use) for a proposal's, since some of them check that later proposals are off
 /// (memory64's predate multiple memories); all for a proposal sowa does not know.
-fn options(script: &str, jobs: usize) -> Options {
+fn options(script: &str, jobs: usize, cpu: sowa_compiler::CpuLevel) -> Options {
     let proposals = match script.strip_prefix("proposals/") {
         Some(rest) => {
             let name = rest.split('/').next().unwrap_or(rest);
@@ -88,6 +88,7 @@ fn options(script: &str, jobs: usize) -> Options {
     Options {
         proposals,
         jobs,
+        cpu,
         ..Default::default()
     }
 }
@@ -333,7 +334,12 @@ impl Runner {
 }
 
 /// Runs one script's text; `name` labels it; `jobs` is the compiler's thread count.
-pub fn run_script(name: &str, text: &str, jobs: usize) -> ScriptResult {
+pub fn run_script(
+    name: &str,
+    text: &str,
+    jobs: usize,
+    cpu: sowa_compiler::CpuLevel,
+) -> ScriptResult {
     let mut result = ScriptResult::default();
     let mut lexer = wast::lexer::Lexer::new(text);
     lexer.allow_confusing_unicode(true);
@@ -351,7 +357,7 @@ pub fn run_script(name: &str, text: &str, jobs: usize) -> ScriptResult {
             return result;
         }
     };
-    let mut runner = Runner::new(options(name, jobs));
+    let mut runner = Runner::new(options(name, jobs, cpu));
     for d in wast.directives {
         let (line, _) = d.span().linecol_in(text);
         let line = line + 1;
