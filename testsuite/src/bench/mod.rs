@@ -6,6 +6,7 @@
 
 pub mod fileio;
 pub mod native;
+pub mod real;
 pub mod report;
 pub mod sowa_rt;
 pub mod startup;
@@ -83,6 +84,10 @@ pub struct Results {
     pub instantiation: Vec<(String, Duration, Duration, Duration)>,
     /// Cold starts, their breakdown and real programs' starts.
     pub startup: startup::Startup,
+    /// Real programs run to completion.
+    pub real: Vec<real::RealRun>,
+    /// Why they were not, when they were not.
+    pub real_skipped: Option<String>,
     /// (runtime, peak RSS KiB) running the largest workload as a process.
     pub largest_rss: Vec<(String, u64)>,
     /// Which workload the largest was.
@@ -299,6 +304,14 @@ fn measure(dirs: &Dirs, name: &str, reps: usize, progress: &mut dyn FnMut(&str))
     })
 }
 
+/// Measures only the real programs' runs (see [`real`]): the rows, or why there are none.
+pub fn run_real(quick: bool) -> Result<std::result::Result<Vec<real::RealRun>, String>> {
+    let dirs = Dirs::new();
+    std::fs::create_dir_all(&dirs.out)?;
+    build_runners(&dirs.root)?;
+    real::measure(&dirs, if quick { 3 } else { 5 })
+}
+
 /// Measures only the start-up figures (see [`startup`]).
 pub fn run_startup(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<startup::Startup> {
     let dirs = Dirs::new();
@@ -401,6 +414,11 @@ pub fn run(quick: bool, only: &[String], progress: &mut dyn FnMut(&str)) -> Resu
             ("Wasmtime (precompiled, pooling)".to_string(), w),
         ])
     };
+    progress("real programs' run time");
+    match real::measure(&dirs, if quick { 3 } else { 5 })? {
+        Ok(rows) => results.real = rows,
+        Err(why) => results.real_skipped = Some(why),
+    }
     progress("peak memory");
     let largest = if quick { "matmul" } else { "atax" };
     results.largest = largest.to_string();

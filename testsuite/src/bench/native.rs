@@ -85,6 +85,11 @@ pub fn wall_time(cmd: &mut Command) -> Result<Duration> {
 /// traced: it stops at exit (`PTRACE_O_TRACEEXIT`) with its memory still mapped, and
 /// `/proc/PID/status` gives the peak of its own address space.
 pub fn peak_rss(cmd: &mut Command) -> Result<u64> {
+    peak_rss_with_status(cmd, 0)
+}
+
+/// As [`peak_rss`], for a program whose successful run ends with exit status `expected`.
+pub fn peak_rss_with_status(cmd: &mut Command, expected: i32) -> Result<u64> {
     use std::os::unix::process::CommandExt;
     // SAFETY: between fork and exec the closure only makes one async-signal-safe system call.
     unsafe {
@@ -108,7 +113,7 @@ pub fn peak_rss(cmd: &mut Command) -> Result<u64> {
             bail!("waitpid: {}", std::io::Error::last_os_error());
         }
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-            if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+            if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != expected {
                 bail!("{cmd:?} failed (wait status {status:#x})");
             }
             break;

@@ -148,6 +148,7 @@ pub fn markdown(r: &Results) -> String {
     }
 
     startup(&mut s, &r.startup);
+    real(&mut s, &r.real, r.real_skipped.as_deref());
     let _ = writeln!(
         s,
         "\nPeak RSS running `{}` as a whole process (KiB):\n",
@@ -332,6 +333,80 @@ pub fn svg(r: &Results) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// Real programs run to completion (see [`super::real`]).
+pub fn real(s: &mut String, rows: &[super::real::RealRun], skipped: Option<&str>) {
+    let _ = writeln!(
+        s,
+        "\nReal programs run to completion, whole processes, rounds alternating sowa and Wasmtime \
+         (each on its own ahead-of-time build for this CPU); wall time in s, median (min-max), \
+         sowa's time over Wasmtime's per round (median, min-max), and peak RSS:\n"
+    );
+    if let Some(why) = skipped {
+        let _ = writeln!(s, "Skipped: {why}.");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| program | sowa | Wasmtime | sowa / Wasmtime | peak RSS sowa / Wasmtime (KiB) | same output and files |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---|");
+    let sec = |st: &super::Stats| {
+        format!(
+            "{:.3} ({:.3}-{:.3})",
+            st.median.as_secs_f64(),
+            st.min.as_secs_f64(),
+            st.max.as_secs_f64()
+        )
+    };
+    let mut medians = Vec::new();
+    for r in rows {
+        let mut v = r.ratio.clone();
+        let med = median_ratio(&mut v);
+        medians.push(med);
+        let same = match &r.difference {
+            None => "yes".to_string(),
+            Some(what) => format!("NO: {what}"),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {med:.3} ({:.3}-{:.3}) | {} / {} | {same} |",
+            r.label,
+            sec(&r.sowa),
+            sec(&r.wasmtime),
+            v.first().copied().unwrap_or(f64::NAN),
+            v.last().copied().unwrap_or(f64::NAN),
+            r.rss_kib.0,
+            r.rss_kib.1
+        );
+    }
+    if !medians.is_empty() {
+        let _ = writeln!(s, "| **geomean** | | | {:.3} | | |", geomean(&medians));
+    }
+    let _ = writeln!(
+        s,
+        "\nCompiling them, whole processes (`sowa compile --cpu native` and Wasmtime's \
+         `precompile_module`, each on every core): wall time in s and peak RSS in MiB:\n"
+    );
+    let _ = writeln!(
+        s,
+        "| program | sowa | Wasmtime | sowa / Wasmtime | RSS sowa | RSS Wasmtime |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let (a, b) = r.compile;
+        let _ = writeln!(
+            s,
+            "| {} | {:.2} | {:.2} | {:.2}x | {:.0} | {:.0} |",
+            r.label.split(':').next().unwrap_or(&r.label),
+            a.as_secs_f64(),
+            b.as_secs_f64(),
+            a.as_secs_f64() / b.as_secs_f64(),
+            r.compile_rss_kib.0 as f64 / 1024.0,
+            r.compile_rss_kib.1 as f64 / 1024.0
+        );
+    }
 }
 
 /// The noise: each column's fastest and slowest round.

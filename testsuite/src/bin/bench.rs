@@ -1,7 +1,8 @@
-//! `bench [--quick] [--startup] [--only NAME,...]`: sowa against native code and Wasmtime on the same workloads,
+//! `bench [--quick] [--startup | --real | --only NAME,...]`: sowa against native code and Wasmtime on the same workloads,
 //! in one run. Prints a markdown report and writes `target/bench/report.md` and
 //! `target/bench/report.svg`. Needs clang and gcc for the native columns. `--startup` measures
-//! only cold starts, their breakdown and real programs' starts (`target/bench/startup.md`).
+//! only cold starts, their breakdown and real programs' starts (`target/bench/startup.md`);
+//! `--real` only real programs run to completion (`target/bench/real.md`).
 
 use clap::Parser;
 use sowa_testsuite::bench;
@@ -16,7 +17,8 @@ Examples:
   bench                   the full report (about ten minutes on two cores)
   bench --quick           fewer workloads, more rounds, for a first look
   bench --only aes,floyd  only these workloads' execution times (more rounds with --quick)
-  bench --startup         cold starts only, with their breakdown and real programs' starts"
+  bench --startup         cold starts only, with their breakdown and real programs' starts
+  bench --real            real programs (testsuite/bench/fetch-real.sh) run to completion"
 )]
 struct Cli {
     /// Fewer workloads, more rounds of each.
@@ -25,6 +27,9 @@ struct Cli {
     /// Measure only cold starts (writes target/bench/startup.md).
     #[arg(long)]
     startup: bool,
+    /// Measure only real programs run to completion (writes target/bench/real.md).
+    #[arg(long)]
+    real: bool,
     /// Only these workloads (comma-separated), and only their execution times.
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     only: Vec<String>,
@@ -35,6 +40,9 @@ fn main() -> ExitCode {
     let quick = cli.quick;
     if cli.startup {
         return startup_only(quick);
+    }
+    if cli.real {
+        return real_only(quick);
     }
     let results = match bench::run(quick, &cli.only, &mut |what| {
         eprintln!("measuring {what} ...")
@@ -62,8 +70,36 @@ fn main() -> ExitCode {
         eprintln!("error: some runtimes computed different checksums");
         return ExitCode::FAILURE;
     }
+    if results.real.iter().any(|r| r.difference.is_some()) {
+        eprintln!("error: a real program's output or files differ between sowa and Wasmtime");
+        return ExitCode::FAILURE;
+    }
     if results.startup.real.iter().any(|r| !r.same_output) {
         eprintln!("error: a real program printed differently under sowa and Wasmtime");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn real_only(quick: bool) -> ExitCode {
+    let (rows, skipped) = match bench::run_real(quick) {
+        Ok(Ok(rows)) => (rows, None),
+        Ok(Err(why)) => (Vec::new(), Some(why)),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut md = String::new();
+    bench::report::real(&mut md, &rows, skipped.as_deref());
+    println!("{md}");
+    let path = bench::Dirs::new().out.join("real.md");
+    if let Err(e) = std::fs::write(&path, &md) {
+        eprintln!("error: writing {}: {e}", path.display());
+        return ExitCode::FAILURE;
+    }
+    if rows.iter().any(|r| r.difference.is_some()) {
+        eprintln!("error: a real program's output or files differ between sowa and Wasmtime");
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
