@@ -16,6 +16,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// What a run printed and the files it wrote (name, contents), when it has run.
+type Seen = Option<(Vec<u8>, Vec<(String, Vec<u8>)>)>;
+
 /// One program and what it is asked to do.
 struct Program {
     /// What the report calls it.
@@ -131,7 +134,7 @@ pub fn measure(dirs: &Dirs, rounds: usize) -> Result<std::result::Result<Vec<Rea
             c
         };
         let mut walls = [Vec::new(), Vec::new()];
-        let mut seen: [Option<(Vec<u8>, Vec<(String, Vec<u8>)>)>; 2] = [None, None];
+        let mut seen: [Seen; 2] = [None, None];
         for _ in 0..rounds {
             for i in 0..2 {
                 fresh_dir(&outs[i])?;
@@ -201,8 +204,6 @@ fn files(d: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     v.sort();
     Ok(v)
 }
-
-type Seen = Option<(Vec<u8>, Vec<(String, Vec<u8>)>)>;
 
 /// What differs between sowa's and Wasmtime's first run, if anything.
 fn compare(sowa: &Seen, wasmtime: &Seen) -> Option<String> {
