@@ -46,6 +46,10 @@ pub struct CompileArgs {
     /// Wasmtime compiles by default); a CPU without them refuses to load the module.
     #[arg(long, default_value = "baseline", value_name = "LEVEL")]
     pub cpu: String,
+    /// Keep every call: do not inline small leaf functions into their callers (which `-O
+    /// speed` does; a trap inside an inlined function is reported at the call).
+    #[arg(long)]
+    pub no_inline: bool,
     /// Optimization level: `none` (fastest compile), `speed` or `size`.
     #[arg(short = 'O', long = "opt-level", default_value = "speed")]
     pub opt: String,
@@ -118,6 +122,7 @@ pub fn run(args: &CompileArgs) -> Result<(), String> {
         &Options {
             arch,
             cpu,
+            inline: !args.no_inline,
             opt,
             jobs: args.jobs,
             proposals,

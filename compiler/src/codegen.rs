@@ -3,6 +3,7 @@
 
 use crate::environ::PendingBody;
 use crate::error::{CompileError, Result};
+use crate::inline::Inlinable;
 use crate::translate::{self, trap_kind, ModuleTranslationEnv};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir;
@@ -191,6 +192,7 @@ pub fn compile_bodies(
     isa: &dyn cranelift_codegen::isa::TargetIsa,
     env: &ModuleTranslationEnv<'_>,
     bodies: Vec<PendingBody<'_>>,
+    inlinable: &Inlinable,
     jobs: usize,
     progress: Option<fn(usize, usize)>,
 ) -> Result<Vec<CompiledFunc>> {
@@ -229,7 +231,13 @@ pub fn compile_bodies(
             ) {
                 Ok(a) => {
                     allocs = a;
-                    compile_one(isa, &mut ctx, &name, default_loc)
+                    match inlinable.inline_calls(&mut ctx) {
+                        Ok(_) => compile_one(isa, &mut ctx, &name, default_loc),
+                        Err(message) => Err(CompileError::Codegen {
+                            func: name.clone(),
+                            message,
+                        }),
+                    }
                 }
                 Err(e) => Err(e.in_function(|| name.clone())),
             };

@@ -13,6 +13,7 @@ pub mod elf;
 pub mod environ;
 pub mod error;
 pub mod image;
+pub mod inline;
 pub mod proposals;
 pub mod trampolines;
 pub mod translate;
@@ -40,6 +41,9 @@ pub struct Options {
     pub cpu: CpuLevel,
     /// Optimization level.
     pub opt: OptLevel,
+    /// Inline small leaf functions into their direct callers (at `-O speed`; see
+    /// [`inline`]).
+    pub inline: bool,
     /// Which post-2.0 proposals modules may use.
     pub proposals: Proposals,
     /// Threads compiling functions in parallel; 0 means one per core, 1 compiles on the calling
@@ -55,6 +59,7 @@ impl Default for Options {
         Options {
             arch: Arch::host().unwrap_or(Arch::X86_64),
             cpu: CpuLevel::Baseline,
+            inline: true,
             opt: OptLevel::Speed,
             proposals: Proposals::DEFAULT,
             jobs: 0,
@@ -148,8 +153,20 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         frontend_config: isa.frontend_config(),
         host_call_conv: host_cc,
     };
-    let mut funcs =
-        codegen::compile_bodies(&*isa, &tenv, env.bodies, options.jobs, options.progress)?;
+    // Inlining pays at `-O speed`; `-O size` and `none` keep every call.
+    let inlinable = if options.inline && options.opt == OptLevel::Speed {
+        inline::Inlinable::collect(&tenv, &env.bodies)
+    } else {
+        Default::default()
+    };
+    let mut funcs = codegen::compile_bodies(
+        &*isa,
+        &tenv,
+        env.bodies,
+        &inlinable,
+        options.jobs,
+        options.progress,
+    )?;
     let num_defined = funcs.len();
 
     let entry_types: BTreeSet<u32> = manifest.func_types[imported_funcs as usize..]
