@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const MODULE: &str = r#"
 (module
@@ -33,21 +33,30 @@ fn write_wasm(dir: &Path) -> std::path::PathBuf {
     p
 }
 
+/// `sowa compile`s the hello program with `extra` options into a fresh directory: (the
+/// directory, kept alive, the `.wasm`, the `.so`).
+fn compile_hello(extra: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = program("hello.wasm");
+    let out = dir.path().join("hello.so");
+    let mut args = vec![
+        "compile",
+        wasm.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = sowa(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (dir, wasm, out)
+}
+
 #[test]
 fn compile_writes_what_the_compiler_writes() {
     if !own_runner() {
         return; // the device runner has no compiler
     }
-    let dir = tempfile::tempdir().unwrap();
-    let wasm = program("hello.wasm");
-    let out = dir.path().join("hello.so");
-    let o = sowa(&[
-        "compile",
-        wasm.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (_dir, wasm, out) = compile_hello(&[]);
     let expected =
         sowa_compiler::compile(&std::fs::read(&wasm).unwrap(), &Default::default()).unwrap();
     assert!(
@@ -85,18 +94,7 @@ fn compile_for_this_cpu_runs_here_and_says_so() {
     if !own_runner() {
         return; // the device runner has no compiler
     }
-    let dir = tempfile::tempdir().unwrap();
-    let wasm = program("hello.wasm");
-    let out = dir.path().join("hello.so");
-    let o = sowa(&[
-        "compile",
-        wasm.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--cpu",
-        "native",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (_dir, wasm, out) = compile_hello(&["--cpu", "native"]);
     let o = sowa(&["run", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("hello, world"), "{}", stdout(&o));
