@@ -7,7 +7,10 @@
 //! ```text
 //! header     limits, builtins, instance                          (HEADER_SIZE bytes)
 //! type_ids   [u32; types]            canonical signature id per module type index
-//! memories   [*mut VMMemory; memories]   imported then defined
+//! memories   [(*mut VMMemory, base); memories]   imported then defined: the record, and a
+//!                                        copy of its base address, which never changes (a
+//!                                        memory's whole range is reserved up front), so that
+//!                                        code reaches linear memory in one load
 //! tables     [*mut VMTable;  tables]     imported then defined
 //! globals    [*mut VMGlobal; globals]    imported then defined
 //! tags       [*const VMTag; tags]        imported then defined: a tag's identity, which
@@ -32,6 +35,9 @@ pub const HEADER_SIZE: u32 = 24;
 
 /// Size of a pointer-sized field (both supported targets are 64-bit).
 pub const PTR: u32 = 8;
+
+/// Size of a memory's entry in the context: the record pointer and the base address.
+const MEMORY_SLOT: u32 = 2 * PTR;
 
 /// Per-store, per-call limits that compiled code checks.
 ///
@@ -173,7 +179,7 @@ impl VMOffsets {
     pub fn new(counts: VMCounts) -> Self {
         let type_ids = HEADER_SIZE;
         let memories = align(type_ids + 4 * counts.types, 8);
-        let tables = memories + PTR * counts.memories;
+        let tables = memories + MEMORY_SLOT * counts.memories;
         let globals = tables + PTR * counts.tables;
         let tags = globals + PTR * counts.globals;
         let funcrefs = align(tags + PTR * counts.tags, 16);
@@ -198,7 +204,13 @@ impl VMOffsets {
     }
     /// Offset of the pointer to memory `index`'s [`memory`] record.
     pub fn memory_ptr(&self, index: u32) -> u32 {
-        self.memories + PTR * index
+        self.memories + MEMORY_SLOT * index
+    }
+
+    /// Offset of the copy of memory `index`'s base address (the record's `BASE`, which never
+    /// changes once the memory exists).
+    pub fn memory_base(&self, index: u32) -> u32 {
+        self.memory_ptr(index) + PTR
     }
     /// Offset of the pointer to table `index`'s [`table`] record.
     pub fn table_ptr(&self, index: u32) -> u32 {
@@ -244,7 +256,9 @@ mod tests {
             tags: 2,
         });
         assert!(o.type_id(2) + 4 <= o.memory_ptr(0));
-        assert!(o.memory_ptr(1) + 8 <= o.table_ptr(0));
+        assert_eq!(o.memory_base(0), o.memory_ptr(0) + 8);
+        assert!(o.memory_ptr(0) + 8 < o.memory_ptr(1));
+        assert!(o.memory_base(1) + 8 <= o.table_ptr(0));
         assert!(o.global_ptr(3) + 8 <= o.tag_ptr(0));
         assert!(o.tag_ptr(1) + 8 <= o.funcref(0));
         assert_eq!(o.funcref(0) % 16, 0);

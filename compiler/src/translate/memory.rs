@@ -10,7 +10,7 @@
 //! Addresses and lengths reach the runtime's builtins as 64-bit values, zero-extended from a
 //! 32-bit memory's.
 
-use super::{trap_code, trusted, trusted_readonly, FuncTranslator};
+use super::{trap_code, trusted, FuncTranslator};
 use crate::error::Result;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
 use sowa_targets::builtins::Builtin;
@@ -31,16 +31,14 @@ enum Ext {
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
-    /// Loads each memory's base address once per function: bases never move, because the whole
-    /// address range a memory may grow into is reserved up front.
+    /// Loads each memory's base address once per function, from its copy in the context (one
+    /// load, not two through the record): bases never move, because the whole address range a
+    /// memory may grow into is reserved up front.
     pub(super) fn load_memory_bases(&mut self) {
         self.mem_types = self.env.manifest.info.memory_types().collect();
         for i in 0..self.env.offsets.counts.memories {
-            let def = self.memory_def(i);
-            let base = self
-                .b
-                .ins()
-                .load(types::I64, trusted_readonly(), def, memory::BASE as i32);
+            let off = self.env.offsets.memory_base(i);
+            let base = self.vmctx_load(types::I64, off, true);
             self.mem_bases.push(base);
         }
     }

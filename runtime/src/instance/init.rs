@@ -349,10 +349,13 @@ impl Instance {
                 .push(store.inner.keep(md, |o| &mut o.memories));
         }
         for (i, mem) in inst.memories.iter().enumerate() {
-            // SAFETY: this instance's own memory pointer slot; the record lives in the store.
+            // SAFETY: this instance's own memory pointer and base slots; the record lives in
+            // the store, and its base never changes while the memory exists (its whole range
+            // is reserved up front), so the copy stays true.
             unsafe {
                 *inst.vmctx_field::<*mut u8>(offsets.memory_ptr(i as u32)) =
                     &raw mut (**mem).vm as *mut u8;
+                *inst.vmctx_field::<*mut u8>(offsets.memory_base(i as u32)) = (**mem).vm.base;
             }
         }
 

@@ -37,7 +37,8 @@ pub use tables::{DataRecord, TableId, Tables};
 /// compiler and its options recorded ([`CompiledBy`]). 7: memories' page sizes; bounds checks
 /// in the code for memories of custom page sizes. 8: typed references ([`crate::RefType`] with
 /// nullability and concrete types). 9: tags, the handler table, tag slots in the context.
-pub const FORMAT_VERSION: u32 = 9;
+/// 10: each memory's base address copied into the context beside its record pointer.
+pub const FORMAT_VERSION: u32 = 10;
 /// Magic bytes that open the manifest header.
 pub const MAGIC: [u8; 8] = *b"SOWAMOD\0";
 /// Dynamic symbol naming the manifest.

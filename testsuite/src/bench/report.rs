@@ -4,7 +4,7 @@ use super::{geomean, Results};
 use std::fmt::Write;
 use std::time::Duration;
 
-/// Runtime columns, in the order of `Row::times` (indices in [`column`]).
+/// Runtime columns, in the order of `Row::times` (indices in [`mod@column`]).
 pub const RUNTIMES: [&str; 7] = [
     "native clang -O2",
     "native gcc -O2",
