@@ -48,6 +48,12 @@ const PRELUDE: &str = r#"
   (func $done
     (drop (i32.atomic.rmw.sub (i32.const 4) (i32.const 1)))
     (drop (memory.atomic.notify (i32.const 4) (i32.const 1))))
+  ;; Spawns one thread with argument 0; traps if the host refuses.
+  (func $spawn_one
+    (if (i32.le_s (call $spawn (i32.const 0)) (i32.const 0)) (then unreachable)))
+  ;; Waits `ns` nanoseconds (-1: for ever) on the word at 0, which nothing notifies.
+  (func $pause (param $ns i64)
+    (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (local.get $ns))))
 "#;
 
 fn program(body: &str) -> String {
@@ -110,8 +116,8 @@ fn proc_exit_in_a_thread_ends_the_program_with_its_code() {
         r#"
         (func (export "wasi_thread_start") (param i32 i32) (call $exit (i32.const 99)))
         (func (export "_start")
-          (if (i32.le_s (call $spawn (i32.const 0)) (i32.const 0)) (then unreachable))
-          (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))
+          (call $spawn_one)
+          (call $pause (i64.const -1))
           unreachable)
         "#,
         &[],
@@ -127,8 +133,8 @@ fn a_trap_in_a_thread_ends_the_program_and_says_which_thread() {
         r#"
         (func $boom (export "wasi_thread_start") (param i32 i32) unreachable)
         (func (export "_start")
-          (if (i32.le_s (call $spawn (i32.const 0)) (i32.const 0)) (then unreachable))
-          (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))
+          (call $spawn_one)
+          (call $pause (i64.const -1))
           unreachable)
         "#,
         &[],
@@ -146,9 +152,9 @@ fn returning_from_start_ends_threads_still_running() {
         r#"
         (func (export "wasi_thread_start") (param i32 i32) (loop $l (br $l)))
         (func (export "_start")
-          (if (i32.le_s (call $spawn (i32.const 0)) (i32.const 0)) (then unreachable))
+          (call $spawn_one)
           ;; give the thread time to start spinning
-          (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const 100000000))))
+          (call $pause (i64.const 100000000)))
         "#,
         &[],
     );
@@ -167,8 +173,8 @@ fn a_sleeping_thread_does_not_hold_up_the_others_wasi_calls() {
         (func (export "wasi_thread_start") (param i32 i32)
           (call $sleep (i64.const 30000000000) (i32.const 1)))
         (func (export "_start")
-          (if (i32.le_s (call $spawn (i32.const 0)) (i32.const 0)) (then unreachable))
-          (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const 100000000)))
+          (call $spawn_one)
+          (call $pause (i64.const 100000000))
           (call $print (i32.const 64) (i32.const 5) (i32.const 0)))
         "#,
         &[],
@@ -186,8 +192,8 @@ fn a_timeout_stops_every_thread() {
         r#"
         (func (export "wasi_thread_start") (param i32 i32) (loop $l (br $l)))
         (func (export "_start")
-          (if (i32.le_s (call $spawn (i32.const 0)) (i32.const 0)) (then unreachable))
-          (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))
+          (call $spawn_one)
+          (call $pause (i64.const -1)))
         "#,
         &["--timeout", "300ms"],
     );
