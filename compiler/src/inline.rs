@@ -79,16 +79,6 @@ impl Inlinable {
         out
     }
 
-    /// How many functions may be inlined.
-    pub fn len(&self) -> usize {
-        self.bodies.len()
-    }
-
-    /// Whether none may.
-    pub fn is_empty(&self) -> bool {
-        self.bodies.is_empty()
-    }
-
     /// Inlines the calls in `ctx.func` to functions kept here; returns how many.
     pub fn inline_calls(&self, ctx: &mut Context) -> std::result::Result<usize, String> {
         if self.bodies.is_empty() {
