@@ -9,7 +9,8 @@ use sowa_targets::artifact::{
     ConstExpr, ConstOp, DataSegment, ElemItems, ElementSegment, Export, ExternKind, GlobalDef,
     Import, ImportKind, Manifest, SegmentMode, TableDef,
 };
-use sowa_targets::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
+use sowa_targets::{
+    CompositeType, FieldType, FuncType, StorageType, SubType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
 use wasmparser::{
     FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources,
     WasmFeatures,
@@ -63,26 +64,14 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
         }
         match payload {
             Payload::TypeSection(r) => {
-                for group in r {
-                    let group = group?;
+                for group in r.into_iter_with_offsets() {
+                    let (offset, group) = group?;
+                    let mut size = 0;
                     for sub in group.into_types() {
-                        match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => {
-                                let params = f
-                                    .params()
-                                    .iter()
-                                    .map(|t| val_type(*t, 0))
-                                    .collect::<Result<_>>()?;
-                                let results = f
-                                    .results()
-                                    .iter()
-                                    .map(|t| val_type(*t, 0))
-                                    .collect::<Result<_>>()?;
-                                m.info.types.push(FuncType { params, results });
-                            }
-                            _ => return Err(unsupported(0, "non-function types (GC proposal)")),
-                        }
+                        m.info.types.push(sub_type(&sub, offset as u64)?);
+                        size += 1;
                     }
+                    m.info.rec_groups.push(size);
                 }
             }
             Payload::ImportSection(r) => {
@@ -249,6 +238,54 @@ fn read_names(names: wasmparser::NameSectionReader<'_>, m: &mut Manifest) {
     }
 }
 
+/// Converts a parser type (with validated type indices: module indices, never rec-relative).
+fn sub_type(sub: &wasmparser::SubType, offset: u64) -> Result<SubType> {
+    let field = |f: &wasmparser::FieldType| -> Result<FieldType> {
+        Ok(FieldType {
+            storage: match f.element_type {
+                wasmparser::StorageType::I8 => StorageType::I8,
+                wasmparser::StorageType::I16 => StorageType::I16,
+                wasmparser::StorageType::Val(t) => StorageType::Val(val_type(t, offset)?),
+            },
+            mutable: f.mutable,
+        })
+    };
+    if sub.composite_type.shared || sub.composite_type.descriptor_idx.is_some() {
+        return Err(unsupported(offset, "shared or descriptor types"));
+    }
+    let composite = match &sub.composite_type.inner {
+        wasmparser::CompositeInnerType::Func(f) => {
+            let list = |ts: &[wasmparser::ValType]| {
+                ts.iter()
+                    .map(|t| val_type(*t, offset))
+                    .collect::<Result<Vec<_>>>()
+            };
+            CompositeType::Func(FuncType {
+                params: list(f.params())?,
+                results: list(f.results())?,
+            })
+        }
+        wasmparser::CompositeInnerType::Struct(s) => {
+            CompositeType::Struct(s.fields.iter().map(field).collect::<Result<_>>()?)
+        }
+        wasmparser::CompositeInnerType::Array(a) => CompositeType::Array(field(&a.0)?),
+        wasmparser::CompositeInnerType::Cont(_) => {
+            return Err(unsupported(offset, "continuation types (stack switching)"))
+        }
+    };
+    Ok(SubType {
+        is_final: sub.is_final,
+        supertype: match sub.supertype_idxs.first() {
+            None => None,
+            Some(i) => Some(
+                i.as_module_index()
+                    .ok_or_else(|| unsupported(offset, "a supertype index that is not canonical"))?,
+            ),
+        },
+        composite,
+    })
+}
+
 /// Converts a parser value type.
 pub fn val_type(t: wasmparser::ValType, offset: u64) -> Result<ValType> {
     Ok(match t {
@@ -280,10 +317,16 @@ pub fn heap_type(h: wasmparser::HeapType, offset: u64) -> Result<HeapType> {
             A::NoExtern => HeapType::NoExtern,
             A::Exn => HeapType::Exn,
             A::NoExn => HeapType::NoExn,
-            _ => {
+            A::Any => HeapType::Any,
+            A::Eq => HeapType::Eq,
+            A::I31 => HeapType::I31,
+            A::Struct => HeapType::Struct,
+            A::Array => HeapType::Array,
+            A::None => HeapType::None,
+            A::Cont | A::NoCont => {
                 return Err(unsupported(
                     offset,
-                    format!("heap type {ty:?} (GC proposal)"),
+                    format!("heap type {ty:?} (stack switching)"),
                 ))
             }
         },

@@ -179,7 +179,7 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         .collect();
     for t in &entry_types {
         let f = trampolines::entry_trampoline(
-            &manifest.info.types[*t as usize],
+            manifest.info.sig(*t),
             host_cc,
             isa.frontend_config(),
         );
@@ -187,7 +187,7 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     }
     for t in &bridge_types {
         let f = trampolines::host_bridge(
-            &manifest.info.types[*t as usize],
+            manifest.info.sig(*t),
             host_cc,
             isa.frontend_config(),
         );

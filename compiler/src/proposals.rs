@@ -18,7 +18,7 @@ struct Proposal {
 }
 
 /// Every proposal sowa compiles, in the order they are listed and recorded.
-const KNOWN: [Proposal; 11] = [
+const KNOWN: [Proposal; 12] = [
     Proposal {
         name: "reference-types",
         feature: WasmFeatures::REFERENCE_TYPES,
@@ -76,6 +76,12 @@ const KNOWN: [Proposal; 11] = [
     Proposal {
         name: "memory64",
         feature: WasmFeatures::MEMORY64,
+        default: true,
+        in_wasm2: false,
+    },
+    Proposal {
+        name: "gc",
+        feature: WasmFeatures::GC,
         default: true,
         in_wasm2: false,
     },
@@ -201,7 +207,8 @@ mod tests {
             d.with("all=n,multi-memory").unwrap().names(),
             ["multi-memory"]
         );
-        assert!(d.with("gc").unwrap_err().contains("unknown proposal 'gc'"));
+        assert!(d.contains("gc"));
+        assert!(d.with("stack-switching").unwrap_err().contains("unknown proposal"));
         assert!(d.with("tail-call=maybe").is_err());
         let no_refs = Proposals::NONE.with("threads,reference-types=n").unwrap();
         assert_eq!(no_refs.names(), ["reference-types=n", "threads"]);

@@ -37,13 +37,30 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
     if t.count(TableId::DataSegments) != m.num_data as usize {
         return Err(corrupt("data segment count mismatch"));
     }
-    // Without GC's recursion groups a type names only types before it, which is what lets the
-    // runtime canonicalise them in one pass.
-    for (i, ty) in m.types.iter().enumerate() {
-        if ty.concrete_refs().any(|r| r as usize >= i) {
-            return Err(corrupt("type names a type not defined before it"));
+    // A type names only types of its own recursion group or earlier ones, and declares an
+    // earlier supertype of its own kind: what lets the runtime canonicalise a group at a time
+    // and walk supertype chains that end.
+    if m.rec_groups.iter().map(|n| *n as u64).sum::<u64>() != ntypes as u64 {
+        return Err(corrupt("recursion groups do not cover the types"));
+    }
+    let mut end = 0usize;
+    for &n in &m.rec_groups {
+        let start = end;
+        end += n as usize;
+        for i in start..end {
+            let ty = &m.types[i];
+            if ty.type_refs().iter().any(|r| *r as usize >= end)
+                || ty.supertype.is_some_and(|s| {
+                    s as usize >= i || m.types[s as usize].kind() != ty.kind()
+                })
+            {
+                return Err(corrupt(
+                    "type names a type after its recursion group, or a bad supertype",
+                ));
+            }
         }
     }
+    let func_type = |t: u32| m.func_type(t).is_some();
     let known = |t: ValType| match t {
         ValType::Ref(RefType {
             heap: HeapType::Concrete(i),
@@ -53,11 +70,11 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
     };
     for imp in &m.imports {
         let ok = match imp.kind {
-            ImportKind::Func(t) => t < ntypes,
+            ImportKind::Func(t) => func_type(t),
             ImportKind::Table(t) => known(ValType::Ref(t.elem)),
             ImportKind::Global(g) => known(g.ty),
             ImportKind::Memory(_) => true,
-            ImportKind::Tag(t) => t < ntypes,
+            ImportKind::Tag(t) => func_type(t),
         };
         if !ok {
             return Err(corrupt("import type index out of range"));
@@ -66,7 +83,7 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
     if !m.tables.iter().all(|t| known(ValType::Ref(t.ty.elem)))
         || !m.globals.iter().all(|g| known(g.ty.ty))
         || !m.elements.iter().all(|e| known(ValType::Ref(e.ty)))
-        || m.tags.iter().any(|t| *t >= ntypes)
+        || m.tags.iter().any(|t| !func_type(*t))
     {
         return Err(corrupt("type index out of range"));
     }

@@ -228,6 +228,16 @@ fn main_thread_stack_low() -> Option<usize> {
 const HOST_RESERVE: usize = 256 * 1024;
 
 impl Func {
+    /// The canonical id of its type.
+    pub(crate) fn type_id(&self) -> u32 {
+        match self.kind {
+            // SAFETY: a handle's record lives in its store, which the handle keeps alive.
+            FuncKind::Ref(r) => unsafe { (*r).type_id },
+            // SAFETY: as above.
+            FuncKind::Host(h) => unsafe { (*h).type_id },
+        }
+    }
+
     /// Creates a host function of type `ty`.
     pub fn new(
         store: &Store,

@@ -29,7 +29,10 @@ pub(crate) struct ModuleInner {
     pub type_ids: Vec<u32>,
     /// Each module type with its concrete references renumbered to canonical ids: the form
     /// the runtime's types take, so that those of different modules compare.
-    pub canonical_types: Vec<sowa_targets::FuncType>,
+    pub canonical_types: Vec<sowa_targets::SubType>,
+    /// What the runtime knows of each module type (field offsets, supertypes), by module
+    /// index: what allocation and casts read without taking the registry's lock.
+    pub type_infos: Vec<std::sync::Arc<types_registry::TypeInfo>>,
     /// Entry trampoline address per module type index (0 where none).
     pub entry_trampolines: Vec<usize>,
     /// Host bridge address per module type index (0 where none).
@@ -95,7 +98,11 @@ impl Module {
     fn new(artifact: Artifact) -> Module {
         let info = artifact.info();
         let text = artifact.text().start() as usize;
-        let (canonical_types, type_ids) = types_registry::register_module(&info.types);
+        let (canonical_types, type_ids) = types_registry::register_module(&info.types, &info.rec_groups);
+        let type_infos = type_ids
+            .iter()
+            .filter_map(|id| types_registry::info(*id))
+            .collect();
         let mut entry_trampolines = vec![0; info.types.len()];
         for (t, span) in &info.entry_trampolines {
             entry_trampolines[*t as usize] = text + span.offset as usize;
@@ -120,6 +127,7 @@ impl Module {
                 offsets: VMOffsets::new(info.vm_counts()),
                 type_ids,
                 canonical_types,
+                type_infos,
                 entry_trampolines,
                 host_bridges,
                 artifact,
@@ -158,7 +166,7 @@ impl Module {
             .iter()
             .find(|e| e.name == name && e.kind == ExternKind::Func)?;
         let t = self.inner.tables().func_type(e.index)?;
-        self.info().types.get(t as usize)
+        self.info().func_type(t)
     }
 }
 

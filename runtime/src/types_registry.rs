@@ -1,50 +1,149 @@
-//! Process-wide canonical ids for function types, so that `call_indirect` can compare a
-//! callee's type with one integer comparison, across modules, and imports match structurally.
+//! Process-wide canonical ids for types, so that `call_indirect` can compare a callee's type
+//! with one integer comparison across modules, imports match structurally, and a cast can ask
+//! of any object's type id whether it is a subtype of another.
 //!
-//! A type that names other types (`(func (param (ref $t)))`) is registered with those names
-//! replaced by their canonical ids, so two modules' types are equal when their structures are,
-//! whatever their indices. Without GC's recursion groups a type names only types defined
-//! before it (the loader checks this), so a module's types canonicalise in one pass in order.
+//! The unit of canonicalisation is the recursion group, as the GC proposal defines type
+//! equivalence: a group's key is its types with every reference into the group written as a
+//! group-relative index ([`REC`] set) and every reference out of it as the canonical id of that
+//! type (registered before, since a group names only earlier groups: the loader checks it).
+//! Two groups with equal keys are the same types; a group's types get consecutive ids.
+//! Entries are never removed: a process sees a bounded number of distinct types (those of the
+//! modules it loads), and an id must stay valid as long as any object or funcref carries it.
 
-use sowa_targets::FuncType;
+use sowa_targets::gc::{struct_layout, StructLayout};
+use sowa_targets::{CompositeKind, CompositeType, FuncType, SubType, TypeSpace};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
-// A BTreeMap rather than a HashMap: no random hash keys to fetch from the kernel at start-up,
-// and a process sees a few hundred signatures at most.
-static IDS: Mutex<BTreeMap<FuncType, u32>> = Mutex::new(BTreeMap::new());
+/// Set in a key's type index that points into the group itself.
+const REC: u32 = 1 << 31;
 
-/// The id of `ty`, whose concrete references are already canonical ids; the same for every
-/// structurally equal type.
-pub(crate) fn canonical_id(ty: &FuncType) -> u32 {
-    let mut map = IDS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(id) = map.get(ty) {
-        return *id;
-    }
-    let next = map.len() as u32 + 1;
-    map.insert(ty.clone(), next);
-    next
+/// What the runtime knows of one canonical type.
+#[derive(Debug)]
+pub(crate) struct TypeInfo {
+    /// The type with its references as canonical ids.
+    pub sub: SubType,
+    /// Its id, then its supertype's, and so on to the root of its chain.
+    pub supers: Vec<u32>,
+    /// Field offsets, for a structure type.
+    pub layout: Option<StructLayout>,
 }
 
-/// A module's types in canonical form (concrete references renumbered to canonical ids),
-/// with the canonical id of each.
-pub(crate) fn register_module(types: &[FuncType]) -> (Vec<FuncType>, Vec<u32>) {
-    let mut ids: Vec<u32> = Vec::with_capacity(types.len());
-    let mut canonical = Vec::with_capacity(types.len());
-    for t in types {
-        // An index not before this type only in a damaged module, which the loader refuses;
-        // id 0 is never given out, so such a reference would match nothing.
-        let c = t.map_concrete(|i| ids.get(i as usize).copied().unwrap_or(0));
-        ids.push(canonical_id(&c));
-        canonical.push(c);
+impl TypeInfo {
+    /// Whether this type is `id` or has it among its supertypes.
+    pub fn is_sub_of(&self, id: u32) -> bool {
+        self.supers.contains(&id)
     }
+}
+
+struct Keys {
+    groups: BTreeMap<Vec<SubType>, u32>,
+    next: u32,
+}
+
+static KEYS: Mutex<Keys> = Mutex::new(Keys {
+    groups: BTreeMap::new(),
+    next: 1,
+});
+
+/// Every registered type by id (index `id - 1`): read on casts, so behind a read-write lock
+/// that registration alone writes.
+static TYPES: RwLock<Vec<Arc<TypeInfo>>> = RwLock::new(Vec::new());
+
+/// The registered type `id`, if there is one.
+pub(crate) fn info(id: u32) -> Option<Arc<TypeInfo>> {
+    let types = TYPES.read().unwrap_or_else(|e| e.into_inner());
+    types.get((id as usize).checked_sub(1)?).cloned()
+}
+
+/// Registers one recursion group given as its key (see the module comment); gives each type's
+/// id.
+fn register_group(key: Vec<SubType>) -> Vec<u32> {
+    let len = key.len() as u32;
+    let mut keys = KEYS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(base) = keys.groups.get(&key) {
+        return (*base..*base + len).collect();
+    }
+    let base = keys.next;
+    keys.next += len;
+    keys.groups.insert(key.clone(), base);
+    let mut types = TYPES.write().unwrap_or_else(|e| e.into_inner());
+    for t in &key {
+        let sub = t.map_concrete(|i| if i & REC != 0 { base + (i & !REC) } else { i });
+        let id = types.len() as u32 + 1;
+        let mut supers = vec![id];
+        if let Some(s) = sub.supertype {
+            // The supertype is registered (it is earlier: the loader checks it).
+            if let Some(parent) = (s as usize).checked_sub(1).and_then(|p| types.get(p)) {
+                supers.extend_from_slice(&parent.supers);
+            }
+        }
+        let layout = match &sub.composite {
+            CompositeType::Struct(fields) => Some(struct_layout(fields)),
+            _ => None,
+        };
+        types.push(Arc::new(TypeInfo {
+            sub,
+            supers,
+            layout,
+        }));
+    }
+    (base..base + len).collect()
+}
+
+/// The id of a final function type with no supertype (a host function's or a host tag's),
+/// whose concrete references are already canonical ids; the same for every equal type.
+pub(crate) fn canonical_id(ty: &FuncType) -> u32 {
+    register_group(vec![SubType::func(ty.clone())])[0]
+}
+
+/// A module's types in canonical form (concrete references renumbered to canonical ids), with
+/// the canonical id of each, registering its recursion groups (sizes `groups`) in order.
+pub(crate) fn register_module(types: &[SubType], groups: &[u32]) -> (Vec<SubType>, Vec<u32>) {
+    let mut ids: Vec<u32> = Vec::with_capacity(types.len());
+    let mut start = 0usize;
+    for &n in groups {
+        let end = start + n as usize;
+        let Some(group) = types.get(start..end) else {
+            break;
+        };
+        // References before the group become canonical ids, those into it relative. The
+        // loader has refused any other; 0 (no type) stands for one in a damaged module.
+        let key: Vec<SubType> = group
+            .iter()
+            .map(|t| {
+                t.map_concrete(|i| match i as usize {
+                    i if (start..end).contains(&i) => REC | (i - start) as u32,
+                    i => ids.get(i).copied().unwrap_or(0),
+                })
+            })
+            .collect();
+        ids.extend(register_group(key));
+        start = end;
+    }
+    let canonical = types
+        .iter()
+        .map(|t| t.map_concrete(|i| ids.get(i as usize).copied().unwrap_or(0)))
+        .collect();
     (canonical, ids)
+}
+
+/// The runtime's canonical ids as a [`TypeSpace`].
+pub(crate) struct Canonical;
+
+impl TypeSpace for Canonical {
+    fn kind(&self, id: u32) -> CompositeKind {
+        info(id).map_or(CompositeKind::Func, |t| t.sub.kind())
+    }
+    fn is_sub(&self, a: u32, b: u32) -> bool {
+        a == b || info(a).is_some_and(|t| t.is_sub_of(b))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sowa_targets::{HeapType, RefType, ValType};
+    use sowa_targets::{FieldType, HeapType, RefType, StorageType, ValType};
 
     fn typed(i: u32) -> ValType {
         ValType::Ref(RefType {
@@ -53,29 +152,81 @@ mod tests {
         })
     }
 
+    fn singles(n: usize) -> Vec<u32> {
+        vec![1; n]
+    }
+
     #[test]
     fn types_that_name_equal_types_are_equal_whatever_their_indices() {
-        let leaf = FuncType {
+        let leaf = SubType::func(FuncType {
             params: vec![ValType::I32],
             results: vec![ValType::F32],
-        };
-        let unrelated = FuncType {
+        });
+        let unrelated = SubType::func(FuncType {
             params: vec![ValType::I64],
             results: vec![],
-        };
-        let user = |i| FuncType {
-            params: vec![typed(i)],
-            results: vec![],
+        });
+        let user = |i| {
+            SubType::func(FuncType {
+                params: vec![typed(i)],
+                results: vec![],
+            })
         };
         // Module A: leaf at 0; module B: leaf at 1 after an unrelated type.
-        let (a_types, a) = register_module(&[leaf.clone(), user(0)]);
-        let (_, b) = register_module(&[unrelated.clone(), leaf.clone(), user(1)]);
+        let (a_types, a) = register_module(&[leaf.clone(), user(0)], &singles(2));
+        let (_, b) = register_module(&[unrelated.clone(), leaf.clone(), user(1)], &singles(3));
         assert_eq!(a[0], b[1]);
         assert_eq!(a[1], b[2], "(ref $leaf) params are the same type in both");
         assert_ne!(b[0], b[2]);
-        assert_eq!(a_types[1].params[0], typed(a[0]));
+        assert_eq!(a_types[1].as_func().unwrap().params[0], typed(a[0]));
         // Naming the unrelated type instead makes another type.
-        let (_, c) = register_module(&[unrelated, leaf, user(0)]);
+        let (_, c) = register_module(&[unrelated, leaf, user(0)], &singles(3));
         assert_ne!(c[2], a[1]);
+    }
+
+    #[test]
+    fn recursion_groups_are_equal_by_structure_and_subtypes_by_declaration() {
+        // (rec (type $a (sub (struct (field (ref null $b))))) (type $b (struct (field i32))))
+        let field = |t| FieldType {
+            storage: StorageType::Val(t),
+            mutable: false,
+        };
+        let nullable = |i| {
+            ValType::Ref(RefType {
+                nullable: true,
+                heap: HeapType::Concrete(i),
+            })
+        };
+        let group = |a: u32, b: u32| {
+            vec![
+                SubType {
+                    is_final: false,
+                    supertype: None,
+                    composite: CompositeType::Struct(vec![field(nullable(b))]),
+                },
+                SubType {
+                    is_final: true,
+                    supertype: Some(a),
+                    composite: CompositeType::Struct(vec![
+                        field(nullable(b)),
+                        field(ValType::I64),
+                    ]),
+                },
+            ]
+        };
+        let pad = SubType::func(FuncType::default());
+        let (_, x) = register_module(&group(0, 1), &[2]);
+        let mut shifted = vec![pad.clone()];
+        shifted.extend(group(1, 2));
+        let (_, y) = register_module(&shifted, &[1, 2]);
+        assert_eq!(&x[..], &y[1..], "the same group at another index is the same types");
+        // The same two types in groups of their own are other types.
+        let (_, z) = register_module(&shifted, &[1, 1, 1]);
+        assert_ne!(z[1], x[0]);
+        assert!(Canonical.is_sub(x[1], x[0]) && !Canonical.is_sub(x[0], x[1]));
+        assert_eq!(Canonical.kind(x[0]), CompositeKind::Struct);
+        let info = info(x[1]).unwrap();
+        assert_eq!(info.layout.as_ref().unwrap().offsets, [8, 16]);
+        assert_eq!(info.supers, [x[1], x[0]]);
     }
 }

@@ -41,6 +41,99 @@ pub enum HeapType {
     Exn,
     /// No exception: only null has this type (`noexn`).
     NoExn,
+    /// Any internal reference (`any`, GC): objects, i31s and internalized host references.
+    Any,
+    /// References that `ref.eq` compares (`eq`): objects and i31s.
+    Eq,
+    /// Unboxed 31-bit integers (`i31`).
+    I31,
+    /// Any structure (`struct`).
+    Struct,
+    /// Any array (`array`).
+    Array,
+    /// No internal reference: only null has this type (`none`).
+    None,
+}
+
+/// What kind of type a concrete (defined) type is: what subtyping needs to place it under an
+/// abstract heap type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompositeKind {
+    /// A function type.
+    Func,
+    /// A structure type.
+    Struct,
+    /// An array type.
+    Array,
+}
+
+/// What reference subtyping needs to know of concrete types: a type index space (a module's,
+/// or the runtime's canonical ids) with each type's kind and its declared supertypes.
+pub trait TypeSpace {
+    /// The kind of concrete type `id` (`Func` for an id the space does not know).
+    fn kind(&self, id: u32) -> CompositeKind;
+    /// Whether concrete type `a` is `b` or declares it among its supertypes.
+    fn is_sub(&self, a: u32, b: u32) -> bool;
+}
+
+/// A space where every concrete type is a final function type: subtyping is equality.
+pub struct FuncTypesOnly;
+
+impl TypeSpace for FuncTypesOnly {
+    fn kind(&self, _: u32) -> CompositeKind {
+        CompositeKind::Func
+    }
+    fn is_sub(&self, a: u32, b: u32) -> bool {
+        a == b
+    }
+}
+
+impl HeapType {
+    /// The top of this type's hierarchy: `func`, `extern`, `exn` or `any`.
+    pub fn top(self, space: &(impl TypeSpace + ?Sized)) -> HeapType {
+        use HeapType::*;
+        match self {
+            Func | NoFunc => Func,
+            Extern | NoExtern => Extern,
+            Exn | NoExn => Exn,
+            Any | Eq | I31 | Struct | Array | None => Any,
+            Concrete(i) => match space.kind(i) {
+                CompositeKind::Func => Func,
+                _ => Any,
+            },
+        }
+    }
+
+    /// The bottom of this type's hierarchy: the type only null has.
+    pub fn bottom(self, space: &(impl TypeSpace + ?Sized)) -> HeapType {
+        match self.top(space) {
+            HeapType::Func => HeapType::NoFunc,
+            HeapType::Extern => HeapType::NoExtern,
+            HeapType::Exn => HeapType::NoExn,
+            _ => HeapType::None,
+        }
+    }
+
+    /// Whether every value of `self` is a value of `other`.
+    pub fn is_subtype_of(self, other: HeapType, space: &(impl TypeSpace + ?Sized)) -> bool {
+        use HeapType::*;
+        match (self, other) {
+            (Concrete(a), Concrete(b)) => space.is_sub(a, b),
+            (a, b) if a == b => true,
+            (Concrete(a), abs) => matches!(
+                (space.kind(a), abs),
+                (CompositeKind::Func, Func)
+                    | (CompositeKind::Struct, Struct | Eq | Any)
+                    | (CompositeKind::Array, Array | Eq | Any)
+            ),
+            (NoFunc, Concrete(b)) => space.kind(b) == CompositeKind::Func,
+            (None, Concrete(b)) => space.kind(b) != CompositeKind::Func,
+            (NoFunc, Func) | (NoExtern, Extern) | (NoExn, Exn) => true,
+            (I31 | Struct | Array, Eq | Any) | (Eq, Any) => true,
+            (None, Any | Eq | I31 | Struct | Array) => true,
+            _ => false,
+        }
+    }
 }
 
 /// A WebAssembly reference type: a heap type and whether null is among its values.
@@ -64,10 +157,21 @@ impl RefType {
         heap: HeapType::Extern,
     };
 
-    /// Whether values of this type are host references (`extern` and `noextern`) rather than
-    /// function references: the two are represented differently.
+    /// Whether values of this type are host references (`extern` and `noextern`).
     pub fn is_extern(self) -> bool {
         matches!(self.heap, HeapType::Extern | HeapType::NoExtern)
+    }
+
+    /// Whether values of this type are function references, given the space that says what
+    /// concrete types are.
+    pub fn is_func(self, space: &(impl TypeSpace + ?Sized)) -> bool {
+        self.heap.top(space) == HeapType::Func
+    }
+
+    /// Whether values of this type are internal references (`any` and below: GC objects,
+    /// i31s), represented as host references are (the two convert into each other freely).
+    pub fn is_any(self, space: &(impl TypeSpace + ?Sized)) -> bool {
+        self.heap.top(space) == HeapType::Any
     }
 
     /// Whether values of this type are exceptions (`exn` and `noexn`).
@@ -75,22 +179,10 @@ impl RefType {
         matches!(self.heap, HeapType::Exn | HeapType::NoExn)
     }
 
-    /// Whether every value of `self` is a value of `other`, given a test of whether concrete
-    /// type `a` is a subtype of concrete type `b` (without GC's declared subtypes: equality
-    /// of their ids).
-    pub fn is_subtype_of(self, other: RefType, concrete: impl Fn(u32, u32) -> bool) -> bool {
-        if self.nullable && !other.nullable {
-            return false;
-        }
-        use HeapType::*;
-        match (self.heap, other.heap) {
-            (a, b) if a == b && !matches!(a, Concrete(_)) => true,
-            (Concrete(a), Concrete(b)) => concrete(a, b),
-            (Concrete(_) | NoFunc, Func) => true,
-            (NoFunc, Concrete(_)) => true,
-            (NoExtern, Extern) | (NoExn, Exn) => true,
-            _ => false,
-        }
+    /// Whether every value of `self` is a value of `other`, concrete types being those of
+    /// `space`.
+    pub fn is_subtype_of(self, other: RefType, space: &(impl TypeSpace + ?Sized)) -> bool {
+        (!self.nullable || other.nullable) && self.heap.is_subtype_of(other.heap, space)
     }
 
     /// This type with its concrete heap type (if any) renumbered by `map`.
@@ -116,9 +208,9 @@ impl ValType {
     }
 
     /// Whether every value of `self` is a value of `other` (see [`RefType::is_subtype_of`]).
-    pub fn is_subtype_of(self, other: ValType, concrete: impl Fn(u32, u32) -> bool) -> bool {
+    pub fn is_subtype_of(self, other: ValType, space: &(impl TypeSpace + ?Sized)) -> bool {
         match (self, other) {
-            (ValType::Ref(a), ValType::Ref(b)) => a.is_subtype_of(b, concrete),
+            (ValType::Ref(a), ValType::Ref(b)) => a.is_subtype_of(b, space),
             (a, b) => a == b,
         }
     }
@@ -275,12 +367,19 @@ impl std::fmt::Display for RefType {
             HeapType::Concrete(i) => i.to_string(),
             HeapType::Exn => "exn".to_string(),
             HeapType::NoExn => "noexn".to_string(),
+            HeapType::Any => "any".to_string(),
+            HeapType::Eq => "eq".to_string(),
+            HeapType::I31 => "i31".to_string(),
+            HeapType::Struct => "struct".to_string(),
+            HeapType::Array => "array".to_string(),
+            HeapType::None => "none".to_string(),
         };
         match (self.nullable, self.heap) {
             (true, HeapType::Concrete(_)) => write!(f, "(ref null {heap})"),
             (true, HeapType::NoFunc) => f.write_str("nullfuncref"),
             (true, HeapType::NoExtern) => f.write_str("nullexternref"),
             (true, HeapType::NoExn) => f.write_str("nullexnref"),
+            (true, HeapType::None) => f.write_str("nullref"),
             (true, _) => write!(f, "{heap}ref"),
             (false, _) => write!(f, "(ref {heap})"),
         }
@@ -414,7 +513,7 @@ mod tests {
     #[test]
     fn reference_subtyping_follows_the_function_references_rules() {
         let r = |nullable, heap| RefType { nullable, heap };
-        let eq = |a: u32, b: u32| a == b;
+        let eq = &FuncTypesOnly;
         use HeapType::*;
         // Non-null below nullable, never the other way.
         assert!(r(false, Func).is_subtype_of(RefType::FUNCREF, eq));

@@ -18,7 +18,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if let Some(s) = self.sigs.get(&type_index) {
             return *s;
         }
-        let sig = wasm_signature(&self.env.manifest.info.types[type_index as usize]);
+        let sig = wasm_signature(self.env.manifest.info.sig(type_index));
         let s = self.b.import_signature(sig);
         self.sigs.insert(type_index, s);
         s
@@ -55,7 +55,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     fn call(&mut self, func_index: u32, tail: bool) {
         let ty = self.env.manifest.func_types[func_index as usize] as usize;
-        let nparams = self.env.manifest.info.types[ty].params.len();
+        let nparams = self.env.manifest.info.sig(ty as u32).params.len();
         let mut args = Vec::with_capacity(nparams + 2);
         if func_index < self.env.imported_funcs {
             let rec = self.env.offsets.funcref(func_index) as i32;
@@ -153,9 +153,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .b
             .ins()
             .load(types::I64, trusted(), fref, funcref::VMCTX as i32);
-        let nparams = self.env.manifest.info.types[type_index as usize]
-            .params
-            .len();
+        let nparams = self.env.manifest.info.sig(type_index).params.len();
         let mut args = vec![callee_vmctx, self.vmctx];
         args.extend_from_slice(self.peekn(nparams));
         let sig = self.sig_ref(type_index);

@@ -73,7 +73,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 )],
             ),
             BlockType::FuncType(i) => {
-                let ft = &self.env.manifest.info.types[i as usize];
+                let ft = self.env.manifest.info.sig(i);
                 (
                     ft.params.iter().map(|t| ir_type(*t)).collect(),
                     ft.results.iter().map(|t| ir_type(*t)).collect(),

@@ -95,7 +95,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// The type index of tag `tag`.
     fn tag_type(&self, tag: u32) -> &sowa_targets::FuncType {
         let t = self.env.manifest.info.tag_type(tag).expect("validated tag");
-        &self.env.manifest.info.types[t as usize]
+        self.env.manifest.info.sig(t)
     }
 
     fn throw(&mut self, tag: u32) {

@@ -140,7 +140,7 @@ pub fn translate_function(
     allocs: FuncValidatorAllocations,
 ) -> Result<FuncValidatorAllocations> {
     let mut validator = pending.validator.into_validator(allocs);
-    let ft = &env.manifest.info.types[env.manifest.func_types[pending.index as usize] as usize];
+    let ft = env.manifest.info.sig(env.manifest.func_types[pending.index as usize]);
     let mut b = FunctionBuilder::new(func, fb_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);

@@ -10,12 +10,13 @@ use crate::module::Module;
 use crate::store::{list, Store};
 use crate::table::TableData;
 use crate::traps::Trap;
+use crate::types_registry::Canonical;
 use crate::values::Val;
 use sowa_targets::artifact::{
     ConstExpr, ConstOp, ElemItems, ElementSegment, ImportKind, ModuleInfo, SegmentMode, Tables,
 };
 use sowa_targets::vmctx;
-use sowa_targets::{GlobalType, MemoryType, TableType, TrapKind, ValType};
+use sowa_targets::{GlobalType, MemoryType, TableType, TrapKind, TypeSpace, ValType};
 use std::alloc::Layout;
 
 /// Why instantiation failed.
@@ -73,14 +74,13 @@ fn table_matches(actual: &TableType, want: &TableType) -> bool {
 }
 
 /// A global matches an import of the same mutability whose type is the same (mutable) or a
-/// supertype (immutable); both canonical. Without GC's declared subtypes, concrete types are
-/// subtypes only of themselves.
+/// supertype (immutable); both canonical.
 fn global_matches(actual: &GlobalType, want: &GlobalType) -> bool {
     actual.mutable == want.mutable
         && if want.mutable {
             actual.ty == want.ty
         } else {
-            actual.ty.is_subtype_of(want.ty, |a, b| a == b)
+            actual.ty.is_subtype_of(want.ty, &Canonical)
         }
 }
 
@@ -236,7 +236,8 @@ impl Instance {
             };
             match (&imp.kind, ext) {
                 (ImportKind::Func(t), Extern::Func(f)) => {
-                    if f.ty != mi.canonical_types[*t as usize] {
+                    // A function of the type asked for or of a subtype of it.
+                    if !Canonical.is_sub(f.type_id(), mi.type_ids[*t as usize]) {
                         return Err(bad());
                     }
                     let rec = match (f.kind, f.host()) {
@@ -374,7 +375,9 @@ impl Instance {
 
         // Defined tags: each instantiation makes new ones.
         for t in &m.tags {
-            let ty = mi.canonical_types[*t as usize].clone();
+            let Some(ty) = mi.canonical_types[*t as usize].as_func().cloned() else {
+                continue;
+            };
             let type_id = mi.type_ids[*t as usize];
             inst.tags
                 .push(store.inner.keep(TagData { ty, type_id }, |o| &mut o.tags));

@@ -129,7 +129,7 @@ impl InstanceData {
         Some(Func {
             store: store.clone(),
             kind: FuncKind::Ref(self.funcref_of(index)?),
-            ty: mi.canonical_types.get(t as usize)?.clone(),
+            ty: mi.canonical_types.get(t as usize)?.as_func()?.clone(),
         })
     }
 

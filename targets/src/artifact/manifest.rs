@@ -4,7 +4,8 @@
 
 use super::tables::{TableId, TablesBuilder};
 use crate::trapcode::TrapKind;
-use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType};
+use crate::gc::SubType;
+use crate::types::{GlobalType, MemoryType, RefType, TableType};
 use serde::{Deserialize, Serialize};
 
 /// What a load decodes: everything bounded by what the module declares (types, imports,
@@ -19,7 +20,9 @@ pub struct ModuleInfo {
     /// CPU features the code requires (e.g. `sse4.2`), by their `is_x86_feature_detected!` names.
     pub cpu_features: Vec<String>,
     /// The type section.
-    pub types: Vec<FuncType>,
+    pub types: Vec<SubType>,
+    /// The size of each recursion group, in order: the groups partition `types`.
+    pub rec_groups: Vec<u32>,
     /// Imports, in index order within each kind.
     pub imports: Vec<Import>,
     /// Number of functions, imported and defined.
@@ -62,6 +65,18 @@ impl ModuleInfo {
     /// Decodes the core.
     pub fn decode(bytes: &[u8]) -> Result<ModuleInfo, super::FormatError> {
         postcard::from_bytes(bytes).map_err(|e| super::FormatError::Corrupt(e.to_string()))
+    }
+
+    /// The signature of type `index`, if that is a function type.
+    pub fn func_type(&self, index: u32) -> Option<&crate::FuncType> {
+        self.types.get(index as usize)?.as_func()
+    }
+
+    /// The signature of type `index`, known to be a function type: the compiler's view, after
+    /// validation (the runtime uses [`Self::func_type`], since an artifact may be damaged).
+    pub fn sig(&self, index: u32) -> &crate::FuncType {
+        self.func_type(index)
+            .expect("the validator checked that this type is a function type")
     }
 
     /// Number of imported functions.

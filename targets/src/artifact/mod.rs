@@ -38,7 +38,8 @@ pub use tables::{DataRecord, TableId, Tables};
 /// in the code for memories of custom page sizes. 8: typed references ([`crate::RefType`] with
 /// nullability and concrete types). 9: tags, the handler table, tag slots in the context.
 /// 10: each memory's base address copied into the context beside its record pointer.
-pub const FORMAT_VERSION: u32 = 10;
+/// 11: GC: structure and array types, recursion groups, supertypes ([`crate::gc`]).
+pub const FORMAT_VERSION: u32 = 11;
 /// Magic bytes that open the manifest header.
 pub const MAGIC: [u8; 8] = *b"SOWAMOD\0";
 /// Dynamic symbol naming the manifest.

@@ -313,12 +313,13 @@ mod tests {
     fn summary_names_types_and_orders_functions_by_size() {
         let info = ModuleInfo {
             types: vec![
-                FuncType {
+                crate::SubType::func(FuncType {
                     params: vec![ValType::I32],
                     results: vec![],
-                },
-                FuncType::default(),
+                }),
+                crate::SubType::func(FuncType::default()),
             ],
+            rec_groups: vec![1, 1],
             imports: vec![
                 Import {
                     module: "wasi_snapshot_preview1".into(),

@@ -25,28 +25,10 @@ pub struct ScriptResult {
 /// each uses GC types or instructions somewhere, and its other directives then fail with the
 /// module they need. Each is listed with what of GC it uses; a failure in any other script is
 /// a failure.
-pub const NEEDS_GC: &[(&str, &str)] = &[
-    (
-        "wasm-v3/data.wast",
-        "global.get of a defined global in a constant expression",
-    ),
-    (
-        "wasm-v3/elem.wast",
-        "global.get of a defined global in a constant expression",
-    ),
-    (
-        "wasm-v3/global.wast",
-        "global.get of a defined global in a constant expression",
-    ),
-    (
-        "wasm-v3/ref_null.wast",
-        "any, eq, struct, array and none heap types",
-    ),
-    ("wasm-v3/type-canon.wast", "recursion groups"),
-    ("wasm-v3/type-equivalence.wast", "recursion groups"),
-    ("wasm-v3/type-rec.wast", "recursion groups"),
-    ("proposals/exceptions/tag.wast", "recursion groups"),
-];
+pub const NEEDS_GC: &[(&str, &str)] = &[(
+    "wasm-v3/ref_null.wast",
+    "any, eq, struct, array and none heap types",
+)];
 
 struct Runner {
     options: Options,
@@ -74,7 +56,9 @@ fn options(script: &str, jobs: usize, cpu: sowa_compiler::CpuLevel) -> Options {
             let needs = match name {
                 "custom-page-sizes" => "custom-page-sizes,memory64,multi-memory",
                 "function-references" => "function-references,tail-call",
-                "exceptions" => "exceptions,tail-call,function-references",
+                // tag.wast declares its tags' types in recursion groups.
+                "exceptions" => "exceptions,tail-call,function-references,gc",
+                "gc" => "gc,function-references,tail-call,exceptions",
                 // Written against WebAssembly 1.0: expects a second table to be invalid.
                 "threads" => "threads,reference-types=n",
                 other => other,
