@@ -120,6 +120,12 @@ typedef uint32_t sowa_trap_reason_t;
 #define SOWA_TRAP_UNALIGNED_ATOMIC 14
 #define SOWA_TRAP_ATOMIC_WAIT_NON_SHARED_MEMORY 15
 #define SOWA_TRAP_NULL_EXCEPTION_REFERENCE 16
+#define SOWA_TRAP_NULL_STRUCT_REFERENCE 17
+#define SOWA_TRAP_NULL_ARRAY_REFERENCE 18
+#define SOWA_TRAP_NULL_I31_REFERENCE 19
+#define SOWA_TRAP_CAST_FAILURE 20
+#define SOWA_TRAP_ARRAY_OUT_OF_BOUNDS 21
+#define SOWA_TRAP_GC_HEAP_EXHAUSTED 22
 
 sowa_trap_reason_t sowa_trap_reason(const sowa_trap_t *trap);
 /* A SOWA_TRAP_* code for a WebAssembly trap, else 0. */

@@ -219,7 +219,9 @@ pub fn compile_bodies(
             let name = env.manifest.func_name(index);
             ctx.clear();
             ctx.func.signature = translate::wasm_signature(
-                env.manifest.info.sig(env.manifest.func_types[index as usize]),
+                env.manifest
+                    .info
+                    .sig(env.manifest.func_types[index as usize]),
             );
             ctx.func.name = ir::UserFuncName::user(0, index);
             let r = match translate::translate_function(

@@ -10,7 +10,9 @@ use sowa_targets::artifact::{
     Import, ImportKind, Manifest, SegmentMode, TableDef,
 };
 use sowa_targets::{
-    CompositeType, FieldType, FuncType, StorageType, SubType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
+    CompositeType, FieldType, FuncType, GlobalType, HeapType, MemoryType, RefType, StorageType,
+    SubType, TableType, ValType,
+};
 use wasmparser::{
     FuncToValidate, FunctionBody, Parser, Payload, ValidPayload, Validator, ValidatorResources,
     WasmFeatures,
@@ -277,10 +279,11 @@ fn sub_type(sub: &wasmparser::SubType, offset: u64) -> Result<SubType> {
         is_final: sub.is_final,
         supertype: match sub.supertype_idxs.first() {
             None => None,
-            Some(i) => Some(
-                i.as_module_index()
-                    .ok_or_else(|| unsupported(offset, "a supertype index that is not canonical"))?,
-            ),
+            Some(i) => {
+                Some(i.as_module_index().ok_or_else(|| {
+                    unsupported(offset, "a supertype index that is not canonical")
+                })?)
+            }
         },
         composite,
     })

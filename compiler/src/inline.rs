@@ -63,7 +63,9 @@ impl Inlinable {
             };
             ctx.clear();
             ctx.func.signature = translate::wasm_signature(
-                env.manifest.info.sig(env.manifest.func_types[p.index as usize]),
+                env.manifest
+                    .info
+                    .sig(env.manifest.func_types[p.index as usize]),
             );
             ctx.func.name = ir::UserFuncName::user(0, p.index);
             if translate::translate_function(env, copy, &mut ctx.func, &mut fb, Default::default())

@@ -178,19 +178,12 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
         .copied()
         .collect();
     for t in &entry_types {
-        let f = trampolines::entry_trampoline(
-            manifest.info.sig(*t),
-            host_cc,
-            isa.frontend_config(),
-        );
+        let f =
+            trampolines::entry_trampoline(manifest.info.sig(*t), host_cc, isa.frontend_config());
         funcs.push(codegen::compile_stub(&*isa, f, "entry trampoline")?);
     }
     for t in &bridge_types {
-        let f = trampolines::host_bridge(
-            manifest.info.sig(*t),
-            host_cc,
-            isa.frontend_config(),
-        );
+        let f = trampolines::host_bridge(manifest.info.sig(*t), host_cc, isa.frontend_config());
         funcs.push(codegen::compile_stub(&*isa, f, "host bridge")?);
     }
     let text = codegen::layout_text(options.arch, &funcs, imported_funcs)?;

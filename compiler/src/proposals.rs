@@ -208,7 +208,10 @@ mod tests {
             ["multi-memory"]
         );
         assert!(d.contains("gc"));
-        assert!(d.with("stack-switching").unwrap_err().contains("unknown proposal"));
+        assert!(d
+            .with("stack-switching")
+            .unwrap_err()
+            .contains("unknown proposal"));
         assert!(d.with("tail-call=maybe").is_err());
         let no_refs = Proposals::NONE.with("threads,reference-types=n").unwrap();
         assert_eq!(no_refs.names(), ["reference-types=n", "threads"]);

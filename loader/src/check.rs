@@ -50,9 +50,9 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
         for i in start..end {
             let ty = &m.types[i];
             if ty.type_refs().iter().any(|r| *r as usize >= end)
-                || ty.supertype.is_some_and(|s| {
-                    s as usize >= i || m.types[s as usize].kind() != ty.kind()
-                })
+                || ty
+                    .supertype
+                    .is_some_and(|s| s as usize >= i || m.types[s as usize].kind() != ty.kind())
             {
                 return Err(corrupt(
                     "type names a type after its recursion group, or a bad supertype",

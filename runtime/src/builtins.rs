@@ -6,6 +6,10 @@
 //! deadline: a guest spending its time in them would otherwise rarely be in its own code when
 //! the interrupt signal comes (see `crate::epoch`), and could outrun its deadline by far.
 
+use crate::gc::ops;
+use crate::gc::ops::{
+    array_copy, array_fill, array_init_data, array_init_elem, array_new_data, array_new_elem,
+};
 use crate::instance::InstanceData;
 use crate::memory::parking;
 use sowa_targets::builtins::Builtin;
@@ -19,7 +23,7 @@ const FAIL: u32 = 1;
 
 /// An array of function addresses.
 #[repr(transparent)]
-pub(crate) struct BuiltinTable(pub [*const (); 14]);
+pub(crate) struct BuiltinTable(pub [*const (); 24]);
 
 // SAFETY: the table is immutable and holds code addresses only.
 unsafe impl Sync for BuiltinTable {}
@@ -40,6 +44,16 @@ pub(crate) static TABLE: BuiltinTable = BuiltinTable([
     memory_atomic_notify as *const (),
     stoppable::memory_atomic_wait32 as *const (),
     stoppable::memory_atomic_wait64 as *const (),
+    ops::gc_alloc_struct as *const (),
+    ops::gc_alloc_array as *const (),
+    stoppable::array_fill as *const (),
+    stoppable::array_copy as *const (),
+    stoppable::array_init_data as *const (),
+    stoppable::array_init_elem as *const (),
+    stoppable::array_new_data as *const (),
+    stoppable::array_new_elem as *const (),
+    ops::ref_test as *const (),
+    ops::func_subtype as *const (),
 ]);
 
 /// The entry points of the builtins that check the deadline when they are done: each calls
@@ -69,12 +83,22 @@ mod stoppable {
         memory_atomic_wait32(addr: usize, expected: u32, timeout: i64) -> u32;
         memory_atomic_wait64(addr: usize, expected: u64, timeout: i64) -> u32;
     }
+
+    // The GC operations whose work grows with an operand.
+    stoppable! {
+        array_fill(ty: u32, arr: usize, off: u32, lo: u64, hi: u64, n: u32) -> u32;
+        array_copy(ty: u32, dst: usize, doff: u32, src: usize, soff: u32, n: u32) -> u32;
+        array_init_data(ty: u32, arr: usize, data: u32, doff: u32, soff: u32, n: u32) -> u32;
+        array_init_elem(ty: u32, arr: usize, elem: u32, doff: u32, soff: u32, n: u32) -> u32;
+        array_new_data(ty: u32, data: u32, off: u32, len: u32) -> usize;
+        array_new_elem(ty: u32, elem: u32, off: u32, len: u32) -> usize;
+    }
 }
 
 const _: () = assert!(TABLE.0.len() == Builtin::ALL.len());
 
 /// The instance behind a vmctx passed by compiled code.
-fn inst<'a>(vmctx: *mut u8) -> &'a mut InstanceData {
+pub(crate) fn inst<'a>(vmctx: *mut u8) -> &'a mut InstanceData {
     // SAFETY: compiled code passes its own live vmctx, and runs single-threaded per store, so
     // no other reference to the instance is in use during a builtin.
     unsafe { InstanceData::from_vmctx_mut(vmctx) }
@@ -82,7 +106,7 @@ fn inst<'a>(vmctx: *mut u8) -> &'a mut InstanceData {
 
 /// Checks `start + len <= size` without overflow (addresses of 64-bit memories can be near
 /// 2^64).
-fn in_bounds(start: impl Into<u64>, len: impl Into<u64>, size: u64) -> bool {
+pub(crate) fn in_bounds(start: impl Into<u64>, len: impl Into<u64>, size: u64) -> bool {
     start
         .into()
         .checked_add(len.into())
@@ -128,16 +152,30 @@ fn memory_copy(vmctx: *mut u8, dst_mem: u32, src_mem: u32, dst: u64, src: u64, l
     OK
 }
 
+/// The bytes of data segment `data` as `memory.init` and `array.init_data` see them (none once
+/// dropped, or for an active segment), or `None` when the record is damaged.
+pub(crate) fn segment_bytes(i: &InstanceData, data: u32) -> Option<&[u8]> {
+    let mi = &i.module.inner;
+    match mi.tables().data_segment(data) {
+        // A damaged record: the segment's bytes are not where it says.
+        Some(r) if !i.data_dropped(data, r.active) => mi.artifact.data(&r),
+        _ => Some(&[]),
+    }
+}
+
+/// The number of elements of segment `elem` as `table.init` and `array.init_elem` see it.
+pub(crate) fn segment_len(i: &InstanceData, elem: u32) -> usize {
+    if i.dropped_elems[elem as usize] {
+        0
+    } else {
+        i.module.info().elements[elem as usize].items.len()
+    }
+}
+
 fn memory_init(vmctx: *mut u8, mem: u32, data: u32, dst: u64, src: u32, len: u32) -> u32 {
     let i = inst(vmctx);
-    let mi = &i.module.inner;
-    let bytes: &[u8] = match mi.tables().data_segment(data) {
-        Some(r) if !i.data_dropped(data, r.active) => match mi.artifact.data(&r) {
-            Some(b) => b,
-            // A damaged record: the segment's bytes are not where it says.
-            None => return FAIL,
-        },
-        _ => &[],
+    let Some(bytes) = segment_bytes(i, data) else {
+        return FAIL;
     };
     // SAFETY: as in `memory_fill`.
     let mb = unsafe { (*i.memories[mem as usize]).bytes_mut() };
@@ -193,11 +231,7 @@ fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, dst: u64, src: u64
 fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u64, src: u32, len: u32) -> u32 {
     let i = inst(vmctx);
     let seg = &i.module.info().elements[elem as usize];
-    let n = if i.dropped_elems[elem as usize] {
-        0
-    } else {
-        seg.items.len()
-    };
+    let n = segment_len(i, elem);
     // SAFETY: tables live in the store.
     let t = unsafe { &mut *i.tables[table as usize] };
     if !in_bounds(src, len, n as u64) || !in_bounds(dst, len, t.len()) {

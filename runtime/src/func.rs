@@ -127,7 +127,9 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
                 .zip(&results)
                 .zip(values.iter_mut())
                 .try_for_each(|((t, v), slot)| {
-                    *slot = v.to_raw_checked(*t, h.owner)?;
+                    // SAFETY: a live context's limits record points at its live store.
+                    let store = unsafe { &*(*caller.limits).store };
+                    *slot = v.to_raw_checked(*t, store)?;
                     Ok(())
                 })
                 .map_err(|e: crate::ValueError| Trap::host(format!("host function result: {e}"))),
@@ -341,7 +343,7 @@ impl Func {
         let raw = args
             .iter()
             .zip(&self.ty.params)
-            .map(|(a, t)| a.to_raw_checked(*t, owner))
+            .map(|(a, t)| a.to_raw_checked(*t, &self.store))
             .collect::<Result<Vec<u128>, _>>()
             .map_err(|e| wrong(e.to_string()))?;
         if let Some(h) = self.host() {

@@ -19,15 +19,28 @@ pub struct Global {
 /// # Safety
 /// `cell` must point to a live 16-byte global cell.
 pub(crate) unsafe fn read_cell(cell: *const u8, ty: sowa_targets::ValType, owner: u64) -> Val {
+    // SAFETY: per contract.
+    Val::from_raw_in(unsafe { read_cell_raw(cell, ty) }, ty, owner)
+}
+
+/// Reads the bits of a value of type `ty` from a cell (those above its size are zero).
+///
+/// # Safety
+/// `cell` must point to a live 16-byte global cell.
+pub(crate) unsafe fn read_cell_raw(cell: *const u8, ty: sowa_targets::ValType) -> u128 {
     // SAFETY: per contract, 16 readable bytes.
     let raw = unsafe { std::ptr::read_unaligned(cell as *const u128) };
+    mask(raw, ty)
+}
+
+/// `raw` without the bits above the size of a value of type `ty`.
+pub(crate) fn mask(raw: u128, ty: sowa_targets::ValType) -> u128 {
     let size = ty.byte_size();
-    let masked = if size >= 16 {
+    if size >= 16 {
         raw
     } else {
         raw & ((1u128 << (size * 8)) - 1)
-    };
-    Val::from_raw_in(masked, ty, owner)
+    }
 }
 
 /// Writes `v` into a cell.
@@ -42,7 +55,7 @@ pub(crate) unsafe fn write_cell(cell: *mut u8, raw: u128) {
 impl Global {
     /// Creates a host global of type `ty` holding `value` (of that type, and of this store).
     pub fn new(store: &Store, ty: GlobalType, value: Val) -> Result<Global, ValueError> {
-        let raw = value.to_raw_checked(ty.ty, store.inner.tag.get())?;
+        let raw = value.to_raw_checked(ty.ty, &store.inner)?;
         let cell = store.inner.keep(GlobalCell([0; 16]), |o| &mut o.globals) as *mut u8;
         // SAFETY: the cell was just allocated in the store.
         unsafe { write_cell(cell, raw) };
@@ -69,7 +82,7 @@ impl Global {
         if !self.ty.mutable {
             return Err(ValueError::Immutable);
         }
-        let raw = v.to_raw_checked(self.ty.ty, self.store.tag.get())?;
+        let raw = v.to_raw_checked(self.ty.ty, &self.store)?;
         // SAFETY: as in `get`.
         unsafe { write_cell(self.cell, raw) };
         Ok(())

@@ -98,7 +98,8 @@ impl Module {
     fn new(artifact: Artifact) -> Module {
         let info = artifact.info();
         let text = artifact.text().start() as usize;
-        let (canonical_types, type_ids) = types_registry::register_module(&info.types, &info.rec_groups);
+        let (canonical_types, type_ids) =
+            types_registry::register_module(&info.types, &info.rec_groups);
         let type_infos = type_ids
             .iter()
             .filter_map(|id| types_registry::info(*id))

@@ -33,7 +33,7 @@ use std::rc::Rc;
 ///       (func $deep (export "deep") (param i32) (result i32)
 ///         (i32.add (i32.const 1) (call $deep (local.get 0)))))
 /// "#))?;
-/// let limits = StoreLimits { max_memory_pages: 16, max_wasm_stack: 64 * 1024 };
+/// let limits = StoreLimits { max_memory_pages: 16, max_wasm_stack: 64 * 1024, ..Default::default() };
 /// let store = Store::new(limits);
 /// let instance = Linker::new().instantiate(&store, &module)?;
 /// let grow = instance.get_func("grow").unwrap();
@@ -49,6 +49,10 @@ pub struct StoreLimits {
     pub max_wasm_stack: usize,
     /// Largest size of any linear memory, in 64 KiB pages.
     pub max_memory_pages: u64,
+    /// Bytes the store's GC objects (structures, arrays, boxes of host references) may
+    /// take; an allocation beyond traps with
+    /// [`TrapKind::GcHeapExhausted`](crate::TrapKind::GcHeapExhausted).
+    pub max_gc_heap: u64,
 }
 
 impl Default for StoreLimits {
@@ -56,6 +60,7 @@ impl Default for StoreLimits {
         StoreLimits {
             max_wasm_stack: 1 << 20,
             max_memory_pages: 65536,
+            max_gc_heap: 1 << 30,
         }
     }
 }
@@ -190,6 +195,9 @@ pub(crate) struct StoreInner {
     pub watch: std::sync::Arc<crate::epoch::Watch>,
     pub objects: RefCell<Objects>,
     pub recycled: RefCell<Recycled>,
+    /// GC objects; borrowed only for the length of one allocation or reset, never across a
+    /// call into wasm or the host.
+    pub gc: RefCell<crate::gc::GcHeap>,
 }
 
 /// A collection of instances and the objects they share.
@@ -224,6 +232,7 @@ impl Store {
             epoch,
             objects: RefCell::new(Objects::default()),
             recycled: RefCell::new(Recycled::default()),
+            gc: RefCell::new(crate::gc::GcHeap::new(limits.max_gc_heap)),
         });
         // SAFETY: nothing else refers to the new record yet; `watch` lives in the same
         // allocation, which never moves.
@@ -307,6 +316,7 @@ impl Store {
         o.tags.reset();
         o.exceptions.reset();
         o.shared_memories.clear();
+        self.inner.gc.borrow_mut().clear();
         self.inner.tag.set(next_tag());
         Ok(())
     }

@@ -75,8 +75,7 @@ impl Table {
         ty: TableType,
         init: crate::Val,
     ) -> Result<Table, crate::ValueError> {
-        let raw =
-            init.to_raw_checked(sowa_targets::ValType::Ref(ty.elem), store.inner.tag.get())?;
+        let raw = init.to_raw_checked(sowa_targets::ValType::Ref(ty.elem), &store.inner)?;
         let t = TableData::new(ty, raw as usize).ok_or(crate::ValueError::TableTooLarge)?;
         Ok(Table {
             store: store.inner.clone(),

@@ -207,10 +207,7 @@ mod tests {
                 SubType {
                     is_final: true,
                     supertype: Some(a),
-                    composite: CompositeType::Struct(vec![
-                        field(nullable(b)),
-                        field(ValType::I64),
-                    ]),
+                    composite: CompositeType::Struct(vec![field(nullable(b)), field(ValType::I64)]),
                 },
             ]
         };
@@ -219,7 +216,11 @@ mod tests {
         let mut shifted = vec![pad.clone()];
         shifted.extend(group(1, 2));
         let (_, y) = register_module(&shifted, &[1, 2]);
-        assert_eq!(&x[..], &y[1..], "the same group at another index is the same types");
+        assert_eq!(
+            &x[..],
+            &y[1..],
+            "the same group at another index is the same types"
+        );
         // The same two types in groups of their own are other types.
         let (_, z) = register_module(&shifted, &[1, 1, 1]);
         assert_ne!(z[1], x[0]);

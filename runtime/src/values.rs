@@ -7,7 +7,21 @@
 //! cross into another store, nor be forged from an integer.
 
 use crate::func::VMFuncRef;
+use crate::gc::{kind_of, AnyKind, AnyRef};
+use crate::store::StoreInner;
+use crate::types_registry::Canonical;
+use sowa_targets::gc::{i31, object};
 use sowa_targets::{HeapType, RefType, ValType};
+
+/// A non-null external reference: a value the host chose, or an internal reference converted
+/// with `extern.convert_any`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExternRef {
+    /// A host value (wasm sees a box holding it, made when it enters a store).
+    Host(u64),
+    /// An internal reference wasm converted to an external one.
+    Any(AnyRef),
+}
 
 /// A non-null reference to a function of one store (and one period between resets of it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +48,9 @@ pub enum ValueError {
         /// The value's type.
         found: ValType,
     },
+    /// The store's GC heap has no room for the box a host reference needs.
+    #[error("the store's GC heap is full")]
+    HeapFull,
     /// A null reference where the type does not admit null.
     #[error("a null reference where a non-null {expected} is expected")]
     Null {
@@ -69,8 +86,10 @@ pub enum Val {
     V128(u128),
     /// A function reference; `None` is null.
     FuncRef(Option<FuncRef>),
-    /// An external reference chosen by the host; `None` is null.
-    ExternRef(Option<u64>),
+    /// An external reference; `None` is null.
+    ExternRef(Option<ExternRef>),
+    /// An internal reference (GC: structures, arrays, i31s); `None` is null.
+    AnyRef(Option<AnyRef>),
     /// An exception reference; `None` is null.
     ExnRef(Option<ExnRef>),
 }
@@ -86,6 +105,10 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::Ref(RefType::FUNCREF),
             Val::ExternRef(_) => ValType::Ref(RefType::EXTERNREF),
+            Val::AnyRef(_) => ValType::Ref(RefType {
+                nullable: true,
+                heap: HeapType::Any,
+            }),
             Val::ExnRef(_) => ValType::Ref(RefType {
                 nullable: true,
                 heap: HeapType::Exn,
@@ -102,106 +125,144 @@ impl Val {
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
             ValType::V128 => Val::V128(0),
-            ValType::Ref(r) if r.is_extern() => Val::ExternRef(None),
-            ValType::Ref(r) if r.is_exn() => Val::ExnRef(None),
-            ValType::Ref(_) => Val::FuncRef(None),
+            ValType::Ref(r) => match r.heap.top(&Canonical) {
+                HeapType::Extern => Val::ExternRef(None),
+                HeapType::Exn => Val::ExnRef(None),
+                HeapType::Any => Val::AnyRef(None),
+                _ => Val::FuncRef(None),
+            },
         }
     }
 
-    /// Encodes the value into a slot for the store tagged `owner`, refusing a function
-    /// reference of another.
-    pub(crate) fn to_raw_in(self, owner: u64) -> Result<u128, ValueError> {
+    /// Whether a reference in this value belongs to a store other than the one tagged
+    /// `owner` (i31s belong to every store).
+    fn foreign(self, owner: u64) -> bool {
+        let any = |a: AnyRef| !i31::is_i31(a.raw) && a.owner != owner;
         match self {
-            Val::FuncRef(Some(r)) if r.owner != owner => Err(ValueError::ForeignReference),
-            Val::ExnRef(Some(r)) if r.owner != owner => Err(ValueError::ForeignReference),
-            _ => Ok(self.to_raw_unchecked()),
+            Val::FuncRef(Some(r)) => r.owner != owner,
+            Val::ExnRef(Some(r)) => r.owner != owner,
+            Val::AnyRef(Some(a)) | Val::ExternRef(Some(ExternRef::Any(a))) => any(a),
+            _ => false,
         }
     }
 
-    /// Encodes a value known to come from the store it goes to (instantiation's constant
-    /// expressions).
-    pub(crate) fn to_raw_unchecked(self) -> u128 {
-        match self {
+    /// Encodes a value known to be of the store it goes to, boxing a host value in `store`'s
+    /// GC heap.
+    fn to_raw(self, store: &StoreInner) -> Result<u128, ValueError> {
+        Ok(match self {
             Val::I32(v) => v as u32 as u128,
             Val::I64(v) => v as u64 as u128,
             Val::F32(v) => v as u128,
             Val::F64(v) => v as u128,
             Val::V128(v) => v,
             Val::FuncRef(r) => r.map_or(0, |r| r.record) as u128,
-            Val::ExternRef(r) => raw_externref(r) as u128,
             Val::ExnRef(r) => r.map_or(0, |r| r.record) as u128,
+            Val::AnyRef(r) => r.map_or(0, |a| a.raw) as u128,
+            Val::ExternRef(None) => 0,
+            Val::ExternRef(Some(ExternRef::Any(a))) => a.raw as u128,
+            Val::ExternRef(Some(ExternRef::Host(v))) => store
+                .gc
+                .borrow_mut()
+                .host_box(v)
+                .ok_or(ValueError::HeapFull)?
+                as u128,
+        })
+    }
+
+    /// The top of the hierarchy of a null reference value.
+    fn null_of(self) -> Option<HeapType> {
+        match self {
+            Val::FuncRef(None) => Some(HeapType::Func),
+            Val::ExternRef(None) => Some(HeapType::Extern),
+            Val::AnyRef(None) => Some(HeapType::Any),
+            Val::ExnRef(None) => Some(HeapType::Exn),
+            _ => None,
         }
     }
 
-    /// Encodes the value for a place of type `ty` (canonical: see `HeapType::Concrete`) in the
-    /// store tagged `owner`: the value must be of that type or a subtype, so a null cannot go
-    /// where none is allowed, nor a function of another type into a typed reference.
-    pub(crate) fn to_raw_checked(self, ty: ValType, owner: u64) -> Result<u128, ValueError> {
-        // The store first: only then may a function record be read below.
-        let raw = self.to_raw_in(owner)?;
-        let fits = match (self, ty) {
-            (Val::ExnRef(r), ValType::Ref(t)) if t.is_exn() => {
-                (r.is_some() && t.heap == HeapType::Exn) || (r.is_none() && t.nullable)
+    /// The heap type of a non-null reference value (its most precise type).
+    fn heap_type(self) -> Option<HeapType> {
+        Some(match self {
+            // SAFETY (both reads): a reference of the store being entered (callers check the
+            // owner first) is the address of a record or object the store keeps alive.
+            Val::FuncRef(Some(f)) => {
+                HeapType::Concrete(unsafe { (*(f.record as *const VMFuncRef)).type_id })
             }
-            (Val::FuncRef(r), ValType::Ref(t)) if !t.is_extern() && !t.is_exn() => {
-                match (r, t.heap) {
-                    (None, _) => t.nullable,
-                    (Some(_), HeapType::Func) => true,
-                    (Some(f), HeapType::Concrete(id)) => {
-                        // SAFETY: a reference of this store (checked above) is the address of a
-                        // funcref record the store keeps alive.
-                        unsafe { (*(f.record as *const VMFuncRef)).type_id == id }
-                    }
-                    (Some(_), _) => false,
-                }
-            }
-            (Val::ExternRef(r), ValType::Ref(t)) if t.is_extern() => {
-                if r.is_none() {
-                    t.nullable
-                } else {
-                    t.heap == HeapType::Extern
-                }
-            }
-            (v, t) => v.ty() == t,
-        };
-        let null = matches!(
-            self,
-            Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None)
-        );
-        // A null of the right family where the type is not nullable.
-        if !fits
-            && null
-            && matches!(ty, ValType::Ref(t) if !t.nullable && Val::default_for(ty) == self)
-        {
-            return Err(ValueError::Null { expected: ty });
+            Val::AnyRef(Some(a)) if i31::is_i31(a.raw) => HeapType::I31,
+            Val::AnyRef(Some(a)) => match kind_of(a.raw) {
+                AnyKind::Host(_) => HeapType::Any,
+                _ => HeapType::Concrete(unsafe { *(a.raw as *const u32) }),
+            },
+            Val::ExternRef(Some(_)) => HeapType::Extern,
+            Val::ExnRef(Some(_)) => HeapType::Exn,
+            _ => return None,
+        })
+    }
+
+    /// Encodes the value for a place of type `ty` (canonical: see `HeapType::Concrete`) in
+    /// `store`: the value must be of that type or a subtype, so a null cannot go where none is
+    /// allowed, nor a function of another type into a typed reference.
+    pub(crate) fn to_raw_checked(
+        self,
+        ty: ValType,
+        store: &StoreInner,
+    ) -> Result<u128, ValueError> {
+        // The store first: only then may a record or object be read below.
+        if self.foreign(store.tag.get()) {
+            return Err(ValueError::ForeignReference);
         }
+        let fits = match (self.heap_type(), ty) {
+            (Some(h), ValType::Ref(t)) => h.is_subtype_of(t.heap, &Canonical),
+            (None, ValType::Ref(t)) if self.null_of().is_some() => {
+                if self.null_of() != Some(t.heap.top(&Canonical)) {
+                    false
+                } else if !t.nullable {
+                    return Err(ValueError::Null { expected: ty });
+                } else {
+                    true
+                }
+            }
+            (_, t) => self.ty() == t,
+        };
         if !fits {
             return Err(ValueError::Type {
                 expected: ty,
                 found: self.ty(),
             });
         }
-        Ok(raw)
+        self.to_raw(store)
     }
 
     /// Decodes a slot of the store tagged `owner` holding a value of type `ty`.
     pub(crate) fn from_raw_in(raw: u128, ty: ValType, owner: u64) -> Val {
+        // Only the low 8 bytes of a reference: a slot that held a wider value before keeps
+        // its upper bytes.
+        let r = raw as u64;
         match ty {
             ValType::I32 => Val::I32(raw as u32 as i32),
             ValType::I64 => Val::I64(raw as u64 as i64),
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw as u64),
             ValType::V128 => Val::V128(raw),
-            // Only the low 8 bytes: a slot that held a wider value before keeps its upper bytes.
-            ValType::Ref(r) if r.is_extern() => Val::ExternRef(externref_from_raw(raw as u64)),
-            ValType::Ref(r) if r.is_exn() => Val::ExnRef((raw as u64 != 0).then_some(ExnRef {
-                record: raw as u64 as usize,
-                owner,
-            })),
-            ValType::Ref(_) => Val::FuncRef((raw as u64 != 0).then_some(FuncRef {
-                record: raw as u64 as usize,
-                owner,
-            })),
+            ValType::Ref(t) => match t.heap.top(&Canonical) {
+                HeapType::Extern => Val::ExternRef((r != 0).then(|| {
+                    if !i31::is_i31(r) && kind_of_is_host(r) {
+                        // SAFETY: a host box of this store (its slot says so).
+                        ExternRef::Host(unsafe { *((r + object::HOST_VALUE as u64) as *const u64) })
+                    } else {
+                        ExternRef::Any(AnyRef { raw: r, owner })
+                    }
+                })),
+                HeapType::Any => Val::AnyRef((r != 0).then_some(AnyRef { raw: r, owner })),
+                HeapType::Exn => Val::ExnRef((r != 0).then_some(ExnRef {
+                    record: r as usize,
+                    owner,
+                })),
+                _ => Val::FuncRef((r != 0).then_some(FuncRef {
+                    record: r as usize,
+                    owner,
+                })),
+            },
         }
     }
 
@@ -222,13 +283,9 @@ impl Val {
     }
 }
 
-/// Externrefs are stored as `value + 1` so that 0 can mean null.
-pub(crate) fn raw_externref(r: Option<u64>) -> u64 {
-    r.map_or(0, |v| v.wrapping_add(1))
-}
-
-pub(crate) fn externref_from_raw(raw: u64) -> Option<u64> {
-    (raw != 0).then(|| raw.wrapping_sub(1))
+/// Whether the object at `raw` (non-null, not an i31) is a host box.
+fn kind_of_is_host(raw: u64) -> bool {
+    matches!(kind_of(raw), AnyKind::Host(_))
 }
 
 impl std::fmt::Display for Val {
@@ -242,7 +299,10 @@ impl std::fmt::Display for Val {
             Val::FuncRef(None) => write!(f, "null funcref"),
             Val::FuncRef(Some(_)) => write!(f, "funcref"),
             Val::ExternRef(None) => write!(f, "null externref"),
-            Val::ExternRef(Some(v)) => write!(f, "externref {v}"),
+            Val::ExternRef(Some(ExternRef::Host(v))) => write!(f, "externref {v}"),
+            Val::ExternRef(Some(ExternRef::Any(_))) => write!(f, "externref (internal)"),
+            Val::AnyRef(None) => write!(f, "null anyref"),
+            Val::AnyRef(Some(_)) => write!(f, "anyref"),
             Val::ExnRef(None) => write!(f, "null exnref"),
             Val::ExnRef(Some(_)) => write!(f, "exnref"),
         }

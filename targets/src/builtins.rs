@@ -78,4 +78,35 @@ builtins! {
     memory_atomic_wait32(Ptr, I32, I64) -> (I32);
     /// `memory.atomic.wait64(native address, expected, timeout ns) -> as wait32`
     memory_atomic_wait64(Ptr, I64, I64) -> (I32);
+    /// `struct.new(_default)(type) -> address` of a zeroed structure of module type `type`,
+    /// 0 when the GC heap has no room for it
+    gc_alloc_struct(I32) -> (Ptr);
+    /// `array.new(_default, _fixed)(type, len) -> address` of a zeroed array, 0 when the GC
+    /// heap has no room for it
+    gc_alloc_array(I32, I32) -> (Ptr);
+    /// `array.fill(type, array, offset, value low, value high, n) -> status` (1: out of
+    /// bounds); the array is not null
+    array_fill(I32, Ptr, I32, I64, I64, I32) -> (I32);
+    /// `array.copy(type, dst, dst offset, src, src offset, n) -> status` (1: out of bounds);
+    /// neither array is null
+    array_copy(I32, Ptr, I32, Ptr, I32, I32) -> (I32);
+    /// `array.init_data(type, array, data, dst offset, src offset, n) -> status` (1: out of
+    /// the array's bounds, 2: out of the segment's)
+    array_init_data(I32, Ptr, I32, I32, I32, I32) -> (I32);
+    /// `array.init_elem(type, array, elem, dst offset, src offset, n) -> status` (1: out of
+    /// the array's bounds, 2: out of the segment's)
+    array_init_elem(I32, Ptr, I32, I32, I32, I32) -> (I32);
+    /// `array.new_data(type, data, offset, len) -> address`, 0 when the GC heap has no room,
+    /// 1 when the segment has not the bytes
+    array_new_data(I32, I32, I32, I32) -> (Ptr);
+    /// `array.new_elem(type, elem, offset, len) -> address`, 0 when the GC heap has no room,
+    /// 1 when the segment has not the elements
+    array_new_elem(I32, I32, I32, I32) -> (Ptr);
+    /// `ref.test(reference, heap type code) -> 1 or 0` for a non-null reference (see
+    /// [`crate::gc::heap_code`])
+    ref_test(Ptr, I32) -> (I32);
+    /// `(canonical type id, module type index) -> 1 or 0`: whether a function of the first
+    /// type may be called as one of the second (`call_indirect` when the ids differ and the
+    /// type expected is not final)
+    func_subtype(I32, I32) -> (I32);
 }

@@ -19,7 +19,7 @@
 //! Host references (`externref`) are boxes in the same heap, so `any.convert_extern` and
 //! `extern.convert_any` change nothing at run time: one encoding serves both hierarchies.
 
-use crate::types::{CompositeKind, FuncType, TypeSpace, ValType};
+use crate::types::{CompositeKind, FuncType, HeapType, TypeSpace, ValType};
 use serde::{Deserialize, Serialize};
 
 /// How a field or an array element is stored: a value type, or a packed integer.
@@ -200,7 +200,8 @@ impl std::fmt::Display for SubType {
 /// declared supertypes (the validator has checked that they form chains to earlier types).
 impl TypeSpace for [SubType] {
     fn kind(&self, id: u32) -> CompositeKind {
-        self.get(id as usize).map_or(CompositeKind::Func, SubType::kind)
+        self.get(id as usize)
+            .map_or(CompositeKind::Func, SubType::kind)
     }
     fn is_sub(&self, a: u32, b: u32) -> bool {
         let mut t = Some(a);
@@ -209,7 +210,10 @@ impl TypeSpace for [SubType] {
             if i == b {
                 return true;
             }
-            t = self.get(i as usize).and_then(|s| s.supertype).filter(|s| *s < i);
+            t = self
+                .get(i as usize)
+                .and_then(|s| s.supertype)
+                .filter(|s| *s < i);
         }
         false
     }
@@ -249,6 +253,42 @@ pub fn struct_layout(fields: &[FieldType]) -> StructLayout {
 pub fn array_size(elem: FieldType, len: u32) -> u64 {
     (object::ARRAY_ELEMS as u64 + len as u64 * elem.storage.byte_size() as u64)
         .next_multiple_of(object::ALIGN as u64)
+}
+
+/// Set in a heap type code that names a concrete type (by module type index).
+pub const CONCRETE_CODE: u32 = 1 << 31;
+
+const ABSTRACT: [HeapType; 12] = [
+    HeapType::Func,
+    HeapType::Extern,
+    HeapType::NoFunc,
+    HeapType::NoExtern,
+    HeapType::Exn,
+    HeapType::NoExn,
+    HeapType::Any,
+    HeapType::Eq,
+    HeapType::I31,
+    HeapType::Struct,
+    HeapType::Array,
+    HeapType::None,
+];
+
+/// A heap type as one `u32` for a runtime call: an abstract one's place in a fixed list, a
+/// concrete one's index with [`CONCRETE_CODE`] set.
+pub fn heap_code(h: HeapType) -> u32 {
+    match h {
+        HeapType::Concrete(i) => CONCRETE_CODE | i,
+        h => ABSTRACT.iter().position(|a| *a == h).unwrap_or(0) as u32,
+    }
+}
+
+/// The heap type of a [`heap_code`], if it is one.
+pub fn heap_from_code(code: u32) -> Option<HeapType> {
+    if code & CONCRETE_CODE != 0 {
+        Some(HeapType::Concrete(code & !CONCRETE_CODE))
+    } else {
+        ABSTRACT.get(code as usize).copied()
+    }
 }
 
 /// Offsets inside a heap object (see the module's diagram).
@@ -294,7 +334,7 @@ pub mod i31 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{HeapType, RefType};
+    use crate::types::RefType;
 
     fn field(storage: StorageType) -> FieldType {
         FieldType {
@@ -320,6 +360,18 @@ mod tests {
             array_size(field(StorageType::Val(ValType::F64)), u32::MAX),
             8 * (1u64 << 32) + 16
         );
+    }
+
+    #[test]
+    fn heap_codes_round_trip() {
+        for h in ABSTRACT
+            .iter()
+            .copied()
+            .chain([HeapType::Concrete(0), HeapType::Concrete(77)])
+        {
+            assert_eq!(heap_from_code(heap_code(h)), Some(h));
+        }
+        assert_eq!(heap_from_code(12), None);
     }
 
     #[test]

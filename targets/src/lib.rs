@@ -19,6 +19,9 @@ pub mod vmctx;
 pub use arch::Arch;
 pub use artifact::{Manifest, ManifestHeader, FORMAT_VERSION};
 pub use cpu::CpuLevel;
-pub use trapcode::TrapKind;
 pub use gc::{CompositeType, FieldType, StorageType, SubType};
-pub use types::{CompositeKind, FuncType, TypeSpace, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
+pub use trapcode::TrapKind;
+pub use types::{
+    CompositeKind, FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, TypeSpace,
+    ValType,
+};

@@ -41,11 +41,23 @@ pub enum TrapKind {
     AtomicWaitNonSharedMemory = 15,
     /// `throw_ref` of a null exception reference.
     NullExceptionReference = 16,
+    /// `struct.get` or `struct.set` of a null reference.
+    NullStructReference = 17,
+    /// An array instruction on a null reference.
+    NullArrayReference = 18,
+    /// `i31.get_s` or `i31.get_u` of a null reference.
+    NullI31Reference = 19,
+    /// `ref.cast` of a value not of the type (or a null where none is allowed).
+    CastFailure = 20,
+    /// An array index or range beyond the array's length.
+    ArrayOutOfBounds = 21,
+    /// An allocation the store's GC heap cannot hold within its limit, even after collecting.
+    GcHeapExhausted = 22,
 }
 
 impl TrapKind {
     /// Every kind, for tables that map codes in both directions.
-    pub const ALL: [TrapKind; 16] = [
+    pub const ALL: [TrapKind; 22] = [
         TrapKind::MemoryOutOfBounds,
         TrapKind::IntegerDivideByZero,
         TrapKind::IntegerOverflow,
@@ -62,6 +74,12 @@ impl TrapKind {
         TrapKind::UnalignedAtomic,
         TrapKind::AtomicWaitNonSharedMemory,
         TrapKind::NullExceptionReference,
+        TrapKind::NullStructReference,
+        TrapKind::NullArrayReference,
+        TrapKind::NullI31Reference,
+        TrapKind::CastFailure,
+        TrapKind::ArrayOutOfBounds,
+        TrapKind::GcHeapExhausted,
     ];
 
     /// The kind encoded as `code`, if any.
@@ -88,6 +106,12 @@ impl TrapKind {
             TrapKind::UnalignedAtomic => "unaligned atomic",
             TrapKind::AtomicWaitNonSharedMemory => "expected shared memory",
             TrapKind::NullExceptionReference => "null exception reference",
+            TrapKind::NullStructReference => "null structure reference",
+            TrapKind::NullArrayReference => "null array reference",
+            TrapKind::NullI31Reference => "null i31 reference",
+            TrapKind::CastFailure => "cast failure",
+            TrapKind::ArrayOutOfBounds => "out of bounds array access",
+            TrapKind::GcHeapExhausted => "GC heap out of memory",
         }
     }
 }

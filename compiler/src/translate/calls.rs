@@ -187,9 +187,29 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .load(types::I32, trusted(), fref, funcref::TYPE_ID as i32);
         let expected = self.vmctx_load(types::I32, self.env.offsets.type_id(type_index), true);
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
-        self.b
-            .ins()
-            .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        if self.env.manifest.info.types[type_index as usize].is_final {
+            // A final type has no subtypes: only its own id matches.
+            self.b
+                .ins()
+                .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        } else {
+            // A function of a declared subtype may be called too: asked of the registry only
+            // when the ids differ.
+            let slow = self.b.create_block();
+            let done = self.b.create_block();
+            self.b.ins().brif(mismatch, slow, &[], done, &[]);
+            self.b.seal_block(slow);
+            self.b.switch_to_block(slow);
+            self.b.set_cold_block(slow);
+            let t = self.i32const(type_index);
+            let ok = self.call_builtin(Builtin::func_subtype, &[actual, t])[0];
+            self.b
+                .ins()
+                .trapz(ok, trap_code(TrapKind::IndirectCallTypeMismatch));
+            self.b.ins().jump(done, &[]);
+            self.b.seal_block(done);
+            self.b.switch_to_block(done);
+        }
         self.call_through(fref, type_index, tail);
     }
 

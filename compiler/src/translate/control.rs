@@ -240,7 +240,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     /// Branches to frame `depth`, with the values on top of the stack, when `cond` is nonzero
     /// (zero, with `on_zero`); falls through otherwise.
-    fn branch_if(&mut self, depth: u32, cond: Value, on_zero: bool) {
+    pub(super) fn branch_if(&mut self, depth: u32, cond: Value, on_zero: bool) {
         let frame = self.frame_mut(depth);
         frame.branched_to = true;
         let (target, n) = (frame.branch_target(), frame.branch_arity());

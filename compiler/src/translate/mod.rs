@@ -9,6 +9,7 @@ mod atomic;
 mod calls;
 mod control;
 mod exceptions;
+mod gc;
 mod memory;
 mod numeric;
 mod relaxed;
@@ -140,7 +141,10 @@ pub fn translate_function(
     allocs: FuncValidatorAllocations,
 ) -> Result<FuncValidatorAllocations> {
     let mut validator = pending.validator.into_validator(allocs);
-    let ft = env.manifest.info.sig(env.manifest.func_types[pending.index as usize]);
+    let ft = env
+        .manifest
+        .info
+        .sig(env.manifest.func_types[pending.index as usize]);
     let mut b = FunctionBuilder::new(func, fb_ctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -245,6 +249,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.translate_call(op)?
             || self.translate_atomic(op)?
             || self.translate_exception(op)?
+            || self.translate_gc(op)?
             || self.translate_numeric(op)?
             || self.translate_simd(op)?
             || self.translate_relaxed_simd(op)?

@@ -4,14 +4,13 @@
 use super::{Extern, Instance, InstanceData};
 use crate::exception::TagData;
 use crate::func::{FuncKind, VMFuncRef};
-use crate::global::{read_cell, write_cell};
+use crate::global::{mask, read_cell_raw, write_cell};
 use crate::memory::{ImageSource, MemoryData};
 use crate::module::Module;
 use crate::store::{list, Store};
 use crate::table::TableData;
 use crate::traps::Trap;
 use crate::types_registry::Canonical;
-use crate::values::Val;
 use sowa_targets::artifact::{
     ConstExpr, ConstOp, ElemItems, ElementSegment, ImportKind, ModuleInfo, SegmentMode, Tables,
 };
@@ -102,7 +101,7 @@ pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> u128 {
             ConstOp::GlobalGet(g) => {
                 let gt = global_type(m, g);
                 // SAFETY: global cells are set up before any expression is evaluated.
-                unsafe { read_cell(inst.globals[g as usize], gt.ty, 0) }.to_raw_unchecked()
+                unsafe { read_cell_raw(inst.globals[g as usize], gt.ty) }
             }
             ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                 let b = stack.pop().unwrap_or(0) as u32;
@@ -125,7 +124,7 @@ pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> u128 {
         };
         stack.push(v);
     }
-    Val::from_raw_in(stack.pop().unwrap_or(0), ty, 0).to_raw_unchecked()
+    mask(stack.pop().unwrap_or(0), ty)
 }
 
 /// The value of element `k` of `seg` in the instance being built, or `None` when the manifest's

@@ -95,6 +95,13 @@ impl InstanceData {
         unsafe { &mut *(*(vmctx.add(vmctx::INSTANCE as usize) as *const *mut InstanceData)) }
     }
 
+    /// The store the instance lives in.
+    pub fn store(&self) -> &crate::store::StoreInner {
+        // SAFETY: a live context's first field points at its store's limits record, which
+        // points at the store; the store outlives its instances.
+        unsafe { &*(**self.vmctx_field::<*const crate::store::VMLimits>(vmctx::LIMITS)).store }
+    }
+
     /// Address of the field at `offset` of the context.
     pub fn vmctx_field<T>(&self, offset: u32) -> *mut T {
         // SAFETY: offsets come from the module's VMOffsets, within the allocation.

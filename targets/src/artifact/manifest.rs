@@ -3,8 +3,8 @@
 //! and the in-place [`super::tables`].
 
 use super::tables::{TableId, TablesBuilder};
-use crate::trapcode::TrapKind;
 use crate::gc::SubType;
+use crate::trapcode::TrapKind;
 use crate::types::{GlobalType, MemoryType, RefType, TableType};
 use serde::{Deserialize, Serialize};
 

@@ -234,6 +234,7 @@ fn from_sowa(v: &sowa_runtime::Val) -> V {
         Val::FuncRef(p) => V::Ref { null: p.is_none() },
         Val::ExternRef(r) => V::Ref { null: r.is_none() },
         Val::ExnRef(r) => V::Ref { null: r.is_none() },
+        Val::AnyRef(r) => V::Ref { null: r.is_none() },
     }
 }
 
@@ -251,9 +252,17 @@ fn sowa_stop(t: &sowa_runtime::Trap) -> Stop {
         Some(K::UndefinedElement | K::TableOutOfBounds) => Stop::Trap("table out of bounds"),
         Some(K::UninitializedElement) => Stop::Trap("uninitialized element"),
         // Wasmtime reports both as its one null-reference trap.
-        Some(K::NullReference | K::NullFunctionReference | K::NullExceptionReference) => {
-            Stop::Trap("null reference")
-        }
+        Some(
+            K::NullReference
+            | K::NullFunctionReference
+            | K::NullExceptionReference
+            | K::NullStructReference
+            | K::NullArrayReference
+            | K::NullI31Reference,
+        ) => Stop::Trap("null reference"),
+        Some(K::CastFailure) => Stop::Trap("cast failure"),
+        Some(K::ArrayOutOfBounds) => Stop::Trap("array out of bounds"),
+        Some(K::GcHeapExhausted) => Stop::Trap("GC heap out of memory"),
         Some(K::UnalignedAtomic) => Stop::Trap("unaligned atomic"),
         Some(K::AtomicWaitNonSharedMemory) => Stop::Trap("atomic wait on non-shared memory"),
         None if matches!(t.reason, sowa_runtime::TrapReason::Exception(_)) => Stop::Exception,

@@ -148,7 +148,7 @@ impl Runner {
         let args = inv
             .args
             .iter()
-            .map(values::arg)
+            .map(|a| values::arg(a, &self.store))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(f.call(&args))
     }
@@ -213,7 +213,7 @@ impl Runner {
                         )));
                     }
                     for (w, g) in results.iter().zip(&got) {
-                        if !values::matches(w, g)? {
+                        if !values::matches(w, g, &self.store)? {
                             return Ok(Outcome::Fail(format!("expected {w:?}, got {g}")));
                         }
                     }

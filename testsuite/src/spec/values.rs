@@ -1,11 +1,11 @@
 //! Converting script arguments to values and matching results against expectations.
 
-use sowa_runtime::Val;
+use sowa_runtime::{AnyKind, AnyRef, ExternRef, Store, Val};
 use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
-/// The value of a script argument.
-pub fn arg(a: &WastArg<'_>) -> Result<Val, String> {
+/// The value of a script argument (a host reference made in `store`).
+pub fn arg(a: &WastArg<'_>, store: &Store) -> Result<Val, String> {
     let WastArg::Core(a) = a else {
         return Err("component arguments".into());
     };
@@ -15,13 +15,20 @@ pub fn arg(a: &WastArg<'_>) -> Result<Val, String> {
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
-        WastArgCore::RefNull(HeapType::Abstract {
-            ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
-            ..
-        }) => Val::ExternRef(None),
+        WastArgCore::RefNull(HeapType::Abstract { ty, .. }) => {
+            use AbstractHeapType as A;
+            match ty {
+                A::Extern | A::NoExtern => Val::ExternRef(None),
+                A::Exn | A::NoExn => Val::ExnRef(None),
+                A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => Val::AnyRef(None),
+                _ => Val::FuncRef(None),
+            }
+        }
         WastArgCore::RefNull(_) => Val::FuncRef(None),
-        WastArgCore::RefExtern(n) => Val::ExternRef(Some(*n as u64)),
-        other => return Err(format!("argument {other:?}")),
+        WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::Host(*n as u64))),
+        WastArgCore::RefHost(n) => Val::AnyRef(Some(
+            AnyRef::host(store, *n as u64).map_err(|e| e.to_string())?,
+        )),
     })
 }
 
@@ -77,7 +84,8 @@ fn v128_matches(p: &V128Pattern, v: u128) -> bool {
     }
 }
 
-fn core_matches(want: &WastRetCore<'_>, got: &Val) -> Result<bool, String> {
+fn core_matches(want: &WastRetCore<'_>, got: &Val, store: &Store) -> Result<bool, String> {
+    let kind = |r: &Option<AnyRef>| r.and_then(|a| a.kind(store));
     Ok(match (want, got) {
         (WastRetCore::I32(w), Val::I32(g)) => w == g,
         (WastRetCore::I64(w), Val::I64(g)) => w == g,
@@ -85,12 +93,25 @@ fn core_matches(want: &WastRetCore<'_>, got: &Val) -> Result<bool, String> {
         (WastRetCore::F64(p), Val::F64(g)) => f64_matches(p, *g),
         (WastRetCore::RefNull(_), Val::FuncRef(p)) => p.is_none(),
         (WastRetCore::RefNull(_), Val::ExternRef(r)) => r.is_none(),
+        (WastRetCore::RefNull(_), Val::AnyRef(r)) => r.is_none(),
+        (WastRetCore::RefNull(_), Val::ExnRef(r)) => r.is_none(),
         (WastRetCore::RefFunc(_), Val::FuncRef(p)) => p.is_some(),
         (WastRetCore::RefExtern(None), Val::ExternRef(r)) => r.is_some(),
-        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => *r == Some(*n as u64),
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(r)) => {
+            *r == Some(ExternRef::Host(*n as u64))
+        }
+        (WastRetCore::RefHost(n), Val::AnyRef(r)) => kind(r) == Some(AnyKind::Host(*n as u64)),
+        (WastRetCore::RefAny, Val::AnyRef(r)) => r.is_some(),
+        (WastRetCore::RefEq, Val::AnyRef(r)) => matches!(
+            kind(r),
+            Some(AnyKind::I31(_) | AnyKind::Struct | AnyKind::Array)
+        ),
+        (WastRetCore::RefI31, Val::AnyRef(r)) => matches!(kind(r), Some(AnyKind::I31(_))),
+        (WastRetCore::RefStruct, Val::AnyRef(r)) => kind(r) == Some(AnyKind::Struct),
+        (WastRetCore::RefArray, Val::AnyRef(r)) => kind(r) == Some(AnyKind::Array),
         (WastRetCore::Either(options), g) => {
             for o in options {
-                if core_matches(o, g)? {
+                if core_matches(o, g, store)? {
                     return Ok(true);
                 }
             }
@@ -101,10 +122,10 @@ fn core_matches(want: &WastRetCore<'_>, got: &Val) -> Result<bool, String> {
     })
 }
 
-/// Whether `got` matches the expected result `want`.
-pub fn matches(want: &WastRet<'_>, got: &Val) -> Result<bool, String> {
+/// Whether `got` (a value of `store`) matches the expected result `want`.
+pub fn matches(want: &WastRet<'_>, got: &Val, store: &Store) -> Result<bool, String> {
     match want {
-        WastRet::Core(c) => core_matches(c, got),
+        WastRet::Core(c) => core_matches(c, got, store),
         #[allow(unreachable_patterns)]
         _ => Err("component results".into()),
     }
