@@ -9,7 +9,7 @@ use sowa_targets::artifact::{
     Span, TableId, Tables,
 };
 use sowa_targets::types::DEFAULT_PAGE_SIZE_LOG2;
-use sowa_targets::{Arch, HeapType, RefType, ValType};
+use sowa_targets::{Arch, CompositeKind, HeapType, RefType, ValType};
 
 fn corrupt(msg: impl Into<String>) -> LoadError {
     LoadError::Corrupt(msg.into())
@@ -109,6 +109,19 @@ pub fn manifest(m: &ModuleInfo, t: &Tables<'_>, h: &ManifestHeader) -> Result<()
                 ConstOp::RefFunc(f) if *f >= nfuncs => return Err(corrupt("ref.func index")),
                 ConstOp::GlobalGet(g) if *g >= counts.globals => {
                     return Err(corrupt("global.get index"))
+                }
+                ConstOp::StructNew(t) | ConstOp::StructNewDefault(t)
+                    if m.types.get(*t as usize).map(|t| t.kind())
+                        != Some(CompositeKind::Struct) =>
+                {
+                    return Err(corrupt("struct.new of a type that is not a structure"))
+                }
+                ConstOp::ArrayNew(t)
+                | ConstOp::ArrayNewDefault(t)
+                | ConstOp::ArrayNewFixed(t, _)
+                    if m.types.get(*t as usize).map(|t| t.kind()) != Some(CompositeKind::Array) =>
+                {
+                    return Err(corrupt("array.new of a type that is not an array"))
                 }
                 _ => {}
             }

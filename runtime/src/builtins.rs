@@ -230,7 +230,6 @@ fn table_copy(vmctx: *mut u8, dst_table: u32, src_table: u32, dst: u64, src: u64
 
 fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u64, src: u32, len: u32) -> u32 {
     let i = inst(vmctx);
-    let seg = &i.module.info().elements[elem as usize];
     let n = segment_len(i, elem);
     // SAFETY: tables live in the store.
     let t = unsafe { &mut *i.tables[table as usize] };
@@ -239,7 +238,7 @@ fn table_init(vmctx: *mut u8, table: u32, elem: u32, dst: u64, src: u32, len: u3
     }
     let tables = i.module.inner.tables();
     for k in 0..len as usize {
-        match crate::instance::elem_item(i, &tables, seg, src as usize + k) {
+        match crate::instance::elem_item(i, &tables, elem, src as usize + k) {
             Some(v) => t.elements[dst as usize + k] = v,
             None => return FAIL,
         }

@@ -248,6 +248,12 @@ impl Store {
         self.inner.limits
     }
 
+    /// Bytes the store's GC objects take now (structures, arrays, boxes of host
+    /// references), counted against [`StoreLimits::max_gc_heap`].
+    pub fn gc_heap_bytes(&self) -> u64 {
+        self.inner.gc.borrow().bytes()
+    }
+
     /// The epoch this store's guests are checked against; advance it from any thread.
     pub fn epoch(&self) -> &Epoch {
         &self.inner.epoch

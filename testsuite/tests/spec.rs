@@ -94,8 +94,13 @@ fn exceptions() {
     run_set("proposals/exceptions");
 }
 
-/// WebAssembly 3.0 whole, but for the scripts that need GC (`spec::script::NEEDS_GC`).
+/// WebAssembly 3.0 whole.
 #[test]
 fn wasm_v3() {
     run_set("wasm-v3");
+}
+
+#[test]
+fn gc() {
+    run_set("proposals/gc");
 }

@@ -183,9 +183,8 @@ pub(crate) fn array_init_data(
 /// both ranges checked by the caller; false when the segment's record is damaged.
 fn write_elems(i: &InstanceData, arr: usize, elem: u32, doff: u32, soff: u32, n: u32) -> bool {
     let tables = i.module.inner.tables();
-    let seg = &i.module.info().elements[elem as usize];
     for k in 0..n {
-        let Some(v) = crate::instance::elem_item(i, &tables, seg, (soff + k) as usize) else {
+        let Some(v) = crate::instance::elem_item(i, &tables, elem, (soff + k) as usize) else {
             return false;
         };
         // SAFETY: element `doff + k` is in bounds; reference elements are 8 bytes.

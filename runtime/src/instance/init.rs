@@ -14,8 +14,11 @@ use crate::types_registry::Canonical;
 use sowa_targets::artifact::{
     ConstExpr, ConstOp, ElemItems, ElementSegment, ImportKind, ModuleInfo, SegmentMode, Tables,
 };
+use sowa_targets::gc::{self, i31};
 use sowa_targets::vmctx;
-use sowa_targets::{GlobalType, MemoryType, TableType, TrapKind, TypeSpace, ValType};
+use sowa_targets::{
+    CompositeType, GlobalType, MemoryType, TableType, TrapKind, TypeSpace, ValType,
+};
 use std::alloc::Layout;
 
 /// Why instantiation failed.
@@ -85,7 +88,7 @@ fn global_matches(actual: &GlobalType, want: &GlobalType) -> bool {
 
 /// Evaluates a constant expression in the instance being built, to the slot encoding of a
 /// value of type `ty` (references are this store's by construction).
-pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> u128 {
+pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> Result<u128, Trap> {
     let mut stack: Vec<u128> = Vec::with_capacity(4);
     let m = inst.module.info();
     for op in &e.0 {
@@ -112,6 +115,15 @@ pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> u128 {
                     _ => a.wrapping_mul(b),
                 }) as u128
             }
+            ConstOp::RefI31 => i31::encode(stack.pop().unwrap_or(0) as i32) as u128,
+            ConstOp::Convert => stack.pop().unwrap_or(0),
+            ConstOp::StructNew(_)
+            | ConstOp::StructNewDefault(_)
+            | ConstOp::ArrayNew(_)
+            | ConstOp::ArrayNewDefault(_)
+            | ConstOp::ArrayNewFixed(..) => new_object(inst, op, &mut stack)
+                .ok_or_else(|| Trap::wasm(TrapKind::GcHeapExhausted))?
+                as u128,
             ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
                 let b = stack.pop().unwrap_or(0) as u64;
                 let a = stack.pop().unwrap_or(0) as u64;
@@ -124,23 +136,119 @@ pub(crate) fn eval(inst: &InstanceData, e: &ConstExpr, ty: ValType) -> u128 {
         };
         stack.push(v);
     }
-    mask(stack.pop().unwrap_or(0), ty)
+    Ok(mask(stack.pop().unwrap_or(0), ty))
 }
 
-/// The value of element `k` of `seg` in the instance being built, or `None` when the manifest's
-/// element function table is damaged (an entry past it, or naming no function).
+/// Allocates the object a constant expression's `struct.new` or `array.new` makes, taking its
+/// operands from `stack`; `None` when the GC heap has no room (or the type is not what the
+/// operator needs, in a damaged module).
+fn new_object(inst: &InstanceData, op: &ConstOp, stack: &mut Vec<u128>) -> Option<u64> {
+    let mi = &inst.module.inner;
+    let mut pop = || stack.pop().unwrap_or(0);
+    // `fill`: one value for every element (`array.new`), never a list as long as the array
+    // (its length is the guest's, and the heap's limit must refuse it first).
+    let mut fill = None;
+    let (t, values, n) = match *op {
+        ConstOp::StructNew(t) => {
+            let fields = match &mi.type_infos.get(t as usize)?.sub.composite {
+                CompositeType::Struct(f) => f.len(),
+                _ => return None,
+            };
+            let mut v: Vec<u128> = (0..fields).map(|_| pop()).collect();
+            v.reverse();
+            (t, v, 0)
+        }
+        ConstOp::StructNewDefault(t) => (t, vec![], 0),
+        ConstOp::ArrayNew(t) => {
+            let n = pop() as u32;
+            fill = Some(pop());
+            (t, vec![], n)
+        }
+        ConstOp::ArrayNewDefault(t) => (t, vec![], pop() as u32),
+        ConstOp::ArrayNewFixed(t, n) => {
+            let mut v: Vec<u128> = (0..n).map(|_| pop()).collect();
+            v.reverse();
+            (t, v, n)
+        }
+        _ => return None,
+    };
+    let info = mi.type_infos.get(t as usize)?;
+    let mut heap = inst.store().gc.borrow_mut();
+    let write = |p: *mut u8, v: u128, offset: u32, size: u32| {
+        // SAFETY: callers pass a place inside the fresh object `p` (its layout says so).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                v.to_le_bytes().as_ptr(),
+                p.add(offset as usize),
+                size as usize,
+            )
+        };
+    };
+    match &info.sub.composite {
+        CompositeType::Struct(fields) => {
+            let layout = info.layout.as_ref()?;
+            let p = heap.alloc(layout.size as u64, info.supers[0])?;
+            for ((v, f), o) in values.iter().zip(fields).zip(&layout.offsets) {
+                write(p, *v, *o, f.storage.byte_size());
+            }
+            Some(p as u64)
+        }
+        CompositeType::Array(elem) => {
+            let p = heap.alloc(gc::array_size(*elem, n), info.supers[0])?;
+            // SAFETY: a fresh array object: its length goes after the header.
+            unsafe { *(p.add(gc::object::ARRAY_LEN as usize) as *mut u32) = n };
+            let size = elem.storage.byte_size();
+            for k in 0..n {
+                let v = fill.unwrap_or_else(|| values.get(k as usize).copied().unwrap_or(0));
+                write(p, v, gc::object::ARRAY_ELEMS + k * size, size);
+            }
+            Some(p as u64)
+        }
+        CompositeType::Func(_) => None,
+    }
+}
+
+/// The value of element `k` of segment `index` in the instance, or `None` when the manifest's
+/// element function table is damaged (an entry past it, or naming no function), or an
+/// allocation in an expression finds the GC heap full.
 pub(crate) fn elem_item(
     inst: &InstanceData,
     tables: &Tables<'_>,
-    seg: &ElementSegment,
+    index: u32,
     k: usize,
 ) -> Option<usize> {
+    if let Ok(i) = inst.elem_objects.binary_search_by_key(&index, |(i, _)| *i) {
+        return inst.elem_objects[i].1.get(k).copied();
+    }
+    let seg = inst.module.info().elements.get(index as usize)?;
     match &seg.items {
         ElemItems::Funcs { start, .. } => {
             let slot = tables.elem_func(start.checked_add(u32::try_from(k).ok()?)?)?;
             inst.funcref_in(slot).map(|p| p as usize)
         }
-        ElemItems::Exprs(items) => Some(eval(inst, items.get(k)?, ValType::Ref(seg.ty)) as usize),
+        ElemItems::Exprs(items) => eval(inst, items.get(k)?, ValType::Ref(seg.ty))
+            .ok()
+            .map(|v| v as usize),
+    }
+}
+
+/// Whether evaluating the segment's items allocates: then they are evaluated once, at
+/// instantiation, as the specification says they all are (so every `array.new_elem` and
+/// `array.init_elem` sees the same objects); other items are evaluated where used, which
+/// gives the same values without work in proportion to the segment at instantiation.
+fn allocates(seg: &ElementSegment) -> bool {
+    match &seg.items {
+        ElemItems::Funcs { .. } => false,
+        ElemItems::Exprs(items) => items.iter().flat_map(|e| &e.0).any(|op| {
+            matches!(
+                op,
+                ConstOp::StructNew(_)
+                    | ConstOp::StructNewDefault(_)
+                    | ConstOp::ArrayNew(_)
+                    | ConstOp::ArrayNewDefault(_)
+                    | ConstOp::ArrayNewFixed(..)
+            )
+        }),
     }
 }
 
@@ -177,6 +285,7 @@ impl Instance {
                 tags: Vec::with_capacity(offsets.counts.tags as usize),
                 dropped_passive_data: Vec::new(),
                 dropped_elems: vec![false; m.elements.len()],
+                elem_objects: Vec::new(),
             }
         };
         let vmctx = data.vmctx;
@@ -363,7 +472,7 @@ impl Instance {
         for (i, g) in m.globals.iter().enumerate() {
             let cell = inst.vmctx_field::<u8>(offsets.defined_global(i as u32));
             inst.globals.push(cell);
-            let v = eval(inst, &g.init, g.ty.ty);
+            let v = eval(inst, &g.init, g.ty.ty)?;
             // SAFETY: the cell is this instance's inline global storage.
             unsafe { write_cell(cell, v) };
         }
@@ -389,7 +498,7 @@ impl Instance {
         // Defined tables.
         for t in &m.tables {
             let init = match &t.init {
-                Some(e) => eval(inst, e, ValType::Ref(t.ty.elem)) as usize,
+                Some(e) => eval(inst, e, ValType::Ref(t.ty.elem))? as usize,
                 None => 0,
             };
             let storage = list(&mut store.inner.recycled.borrow_mut().elements, 0);
@@ -416,12 +525,12 @@ impl Instance {
                 SegmentMode::Active { index, offset } => {
                     // SAFETY: tables live in the store; no wasm runs concurrently.
                     let off = if unsafe { (*inst.tables[*index as usize]).ty.table64 } {
-                        eval(inst, offset, ValType::I64) as u64
+                        eval(inst, offset, ValType::I64)? as u64
                     } else {
-                        eval(inst, offset, ValType::I32) as u32 as u64
+                        eval(inst, offset, ValType::I32)? as u32 as u64
                     };
                     let items = (0..seg.items.len())
-                        .map(|k| elem_item(inst, &tables, seg, k))
+                        .map(|k| elem_item(inst, &tables, i as u32, k))
                         .collect::<Option<Vec<usize>>>()
                         .ok_or_else(|| {
                             InstantiateError::Corrupt(format!("element segment {i}'s items"))
@@ -436,6 +545,13 @@ impl Instance {
                     inst.dropped_elems[i] = true;
                 }
                 SegmentMode::Declared => inst.dropped_elems[i] = true,
+                SegmentMode::Passive if allocates(seg) => {
+                    let items = (0..seg.items.len())
+                        .map(|k| elem_item(inst, &tables, i as u32, k))
+                        .collect::<Option<Vec<usize>>>()
+                        .ok_or_else(|| Trap::wasm(TrapKind::GcHeapExhausted))?;
+                    inst.elem_objects.push((i as u32, items));
+                }
                 SegmentMode::Passive => {}
             }
         }
@@ -445,9 +561,9 @@ impl Instance {
             // SAFETY: memories live in the store; no wasm runs concurrently.
             let memory64 = unsafe { (*inst.memories[d.memory as usize]).ty.memory64 };
             let off = if memory64 {
-                eval(inst, &d.offset, ValType::I64) as u64
+                eval(inst, &d.offset, ValType::I64)? as u64
             } else {
-                eval(inst, &d.offset, ValType::I32) as u32 as u64
+                eval(inst, &d.offset, ValType::I32)? as u32 as u64
             };
             let off = usize::try_from(off).unwrap_or(usize::MAX);
             let bytes = tables

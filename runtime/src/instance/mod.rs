@@ -65,6 +65,9 @@ pub(crate) struct InstanceData {
     /// Active segments count as dropped without a bit (they are, once instantiation is done).
     pub dropped_passive_data: Vec<u64>,
     pub dropped_elems: Vec<bool>,
+    /// The items of the passive element segments whose expressions allocate, evaluated at
+    /// instantiation, by segment index (ascending).
+    pub elem_objects: Vec<(u32, Vec<usize>)>,
 }
 
 impl Drop for InstanceData {

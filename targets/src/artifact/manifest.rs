@@ -468,6 +468,20 @@ pub enum ConstOp {
     I64Sub,
     /// i64 multiplication.
     I64Mul,
+    /// `ref.i31` (GC).
+    RefI31,
+    /// `struct.new` of a module type: pops a value per field.
+    StructNew(u32),
+    /// `struct.new_default` of a module type.
+    StructNewDefault(u32),
+    /// `array.new` of a module type: pops the value and the length.
+    ArrayNew(u32),
+    /// `array.new_default` of a module type: pops the length.
+    ArrayNewDefault(u32),
+    /// `array.new_fixed` of a module type with this many elements, popped.
+    ArrayNewFixed(u32, u32),
+    /// `any.convert_extern` or `extern.convert_any`: nothing changes.
+    Convert,
 }
 
 /// An element segment.

@@ -65,13 +65,8 @@ fn main() -> ExitCode {
         };
         let start = std::time::Instant::now();
         let totals = spec::run_all(&scripts, threads, cpu, |script, r| {
-            let gc = if r.needs_gc.is_empty() {
-                String::new()
-            } else {
-                format!(" (+{} need GC)", r.needs_gc.len())
-            };
             println!(
-                "{}: {}/{}/{}{gc}",
+                "{}: {}/{}/{}",
                 script.name,
                 r.passed,
                 r.failures.len(),
@@ -84,22 +79,11 @@ fn main() -> ExitCode {
                 for s in &r.skipped {
                     println!("  SKIP {s}");
                 }
-                for g in &r.needs_gc {
-                    println!("  GC   {g}");
-                }
             }
         });
         eprintln!("({sel} took {:.1}s)", start.elapsed().as_secs_f64());
-        let gc = if totals.needs_gc == 0 {
-            String::new()
-        } else {
-            format!(
-                " ({} more fail in scripts that need GC: issue 15)",
-                totals.needs_gc
-            )
-        };
         println!(
-            "{sel}: {} passed, {} failed, {} skipped{gc}",
+            "{sel}: {} passed, {} failed, {} skipped",
             totals.passed, totals.failed, totals.skipped
         );
         any_failed |= totals.failed > 0;

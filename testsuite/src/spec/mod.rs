@@ -77,8 +77,6 @@ pub struct Totals {
     pub failed: usize,
     /// Directives skipped (with a reason recorded in the script runner).
     pub skipped: usize,
-    /// Directives that failed in scripts that need GC ([`script::NEEDS_GC`]).
-    pub needs_gc: usize,
 }
 
 /// Runs `scripts` on `threads` threads, compiling for the CPU features of `cpu`; calls
@@ -120,7 +118,6 @@ pub fn run_all(
         totals.passed += r.passed;
         totals.failed += r.failures.len();
         totals.skipped += r.skipped.len();
-        totals.needs_gc += r.needs_gc.len();
         report(script, &r);
     }
     totals

@@ -16,19 +16,7 @@ pub struct ScriptResult {
     pub failures: Vec<String>,
     /// `line: why`, per skipped directive.
     pub skipped: Vec<String>,
-    /// `line: what went wrong`, per failed directive of a script that needs GC (see
-    /// [`NEEDS_GC`]): reported apart from the failures until GC is done (issue 15).
-    pub needs_gc: Vec<String>,
 }
-
-/// The scripts whose failures are GC's, not counted as failures until sowa has it (issue 15):
-/// each uses GC types or instructions somewhere, and its other directives then fail with the
-/// module they need. Each is listed with what of GC it uses; a failure in any other script is
-/// a failure.
-pub const NEEDS_GC: &[(&str, &str)] = &[(
-    "wasm-v3/ref_null.wast",
-    "any, eq, struct, array and none heap types",
-)];
 
 struct Runner {
     options: Options,
@@ -357,9 +345,6 @@ pub fn run_script(
                 });
         match outcome {
             Outcome::Pass => result.passed += 1,
-            Outcome::Fail(m) if NEEDS_GC.iter().any(|(s, _)| *s == name) => {
-                result.needs_gc.push(format!("{name}:{line}: {m}"))
-            }
             Outcome::Fail(m) => result.failures.push(format!("{name}:{line}: {m}")),
             Outcome::Skip(m) => result.skipped.push(format!("{name}:{line}: {m}")),
         }
