@@ -107,6 +107,9 @@ pub struct CompiledFunc {
     pub locs: Vec<(u32, u32)>,
     /// Calls inside `try_table`s: (return address, handler, frame size), offsets in `code`.
     pub handlers: Vec<(u32, u32, u32)>,
+    /// Calls with GC references live across them: (return address, frame size, stack-pointer
+    /// offsets of the references), offsets in `code`.
+    pub stack_maps: Vec<(u32, u32, Vec<u32>)>,
 }
 
 fn compile_one(
@@ -161,6 +164,15 @@ fn compile_one(
             handlers.push((site.ret_addr, pad, frame));
         }
     }
+    // Every stack map entry is an 8-byte reference (the translator declares only I64 values).
+    // The frame's size is the function's: Cranelift reserves outgoing arguments in the frame,
+    // so the stack pointer does not move between the prologue and the epilogue.
+    let frame = buffer.frame_layout().map_or(0, |l| l.frame_to_fp_offset);
+    let stack_maps = buffer
+        .user_stack_maps()
+        .iter()
+        .map(|(ret, _, map)| (*ret, frame, map.entries().map(|(_, off)| off).collect()))
+        .collect();
     let mut calls = Vec::new();
     for r in buffer.relocs() {
         let kind = match r.kind {
@@ -184,6 +196,7 @@ fn compile_one(
         traps,
         locs,
         handlers,
+        stack_maps,
     })
 }
 
@@ -298,6 +311,9 @@ pub struct Text {
     pub address_map: Vec<(u32, u32)>,
     /// (return address, handler, frame size) of each call inside a `try_table`, sorted.
     pub handlers: Vec<(u32, u32, u32)>,
+    /// (return address, frame size, reference offsets) of each call with live GC references,
+    /// sorted.
+    pub stack_maps: Vec<(u32, u32, Vec<u32>)>,
 }
 
 /// Lays out `funcs` (defined functions first, in index order, then stubs) and patches calls.
@@ -309,6 +325,7 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
     let mut trap_sites = Vec::new();
     let mut address_map = Vec::new();
     let mut handlers = Vec::new();
+    let mut stack_maps = Vec::new();
     for f in funcs {
         bytes.resize(bytes.len().next_multiple_of(align), 0);
         let start = bytes.len() as u32;
@@ -322,6 +339,11 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
             f.handlers
                 .iter()
                 .map(|(ret, pad, frame)| (start + ret, start + pad, *frame)),
+        );
+        stack_maps.extend(
+            f.stack_maps
+                .iter()
+                .map(|(ret, frame, slots)| (start + ret, *frame, slots.clone())),
         );
         for (off, kind, wasm_offset) in &f.traps {
             trap_sites.push(TrapSite {
@@ -345,12 +367,14 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
     }
     trap_sites.sort_by_key(|t| t.code_offset);
     handlers.sort_unstable();
+    stack_maps.sort_unstable();
     Ok(Text {
         bytes,
         spans,
         trap_sites,
         address_map,
         handlers,
+        stack_maps,
     })
 }
 

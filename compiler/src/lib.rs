@@ -203,6 +203,7 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     manifest.trap_sites = text.trap_sites;
     manifest.address_map = text.address_map;
     manifest.handlers = text.handlers;
+    manifest.stack_maps = text.stack_maps;
 
     // Data segments: each starts on a page so that a loader can map it copy-on-write. Those
     // that memory 0's image holds need no bytes of their own: they are never read again.

@@ -13,7 +13,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use sowa_targets::vmctx::{host_ctx, VALUE_SLOT};
+use sowa_targets::vmctx::{self, host_ctx, VALUE_SLOT};
 use sowa_targets::FuncType;
 
 fn value_flags() -> MemFlagsData {
@@ -85,6 +85,18 @@ pub fn host_bridge(ft: &FuncType, host_cc: CallConv, fc: TargetFrontendConfig) -
         b.ins()
             .store(value_flags(), *v, values, (i as u32 * VALUE_SLOT) as i32);
     }
+    // Where the wasm caller is, for the collector: its frame pointer and the return address
+    // into it, from this bridge's frame record ([fp] and [fp + 8] on both targets).
+    let fp = b.ins().get_frame_pointer(types::I64);
+    let caller_fp = b.ins().load(types::I64, trusted(), fp, 0);
+    let caller_pc = b.ins().load(types::I64, trusted(), fp, 8);
+    let limits = b
+        .ins()
+        .load(types::I64, trusted(), caller_vmctx, vmctx::LIMITS as i32);
+    b.ins()
+        .store(trusted(), caller_fp, limits, vmctx::limits::EXIT_FP as i32);
+    b.ins()
+        .store(trusted(), caller_pc, limits, vmctx::limits::EXIT_PC as i32);
     let mut hsig = Signature::new(host_cc);
     for _ in 0..3 {
         hsig.params.push(AbiParam::new(types::I64));

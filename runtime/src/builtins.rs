@@ -44,14 +44,14 @@ pub(crate) static TABLE: BuiltinTable = BuiltinTable([
     memory_atomic_notify as *const (),
     stoppable::memory_atomic_wait32 as *const (),
     stoppable::memory_atomic_wait64 as *const (),
-    ops::gc_alloc_struct as *const (),
-    ops::gc_alloc_array as *const (),
+    ops::gc_alloc_struct_entry as *const (),
+    ops::gc_alloc_array_entry as *const (),
     stoppable::array_fill as *const (),
     stoppable::array_copy as *const (),
     stoppable::array_init_data as *const (),
     stoppable::array_init_elem as *const (),
-    stoppable::array_new_data as *const (),
-    stoppable::array_new_elem as *const (),
+    array_new_data_entry as *const (),
+    array_new_elem_entry as *const (),
     ops::ref_test as *const (),
     ops::func_subtype as *const (),
 ]);
@@ -94,6 +94,10 @@ mod stoppable {
         array_new_elem(ty: u32, elem: u32, off: u32, len: u32) -> usize;
     }
 }
+
+// The allocating builtins may collect: their entries record where the wasm caller is.
+crate::arch::exit_stub!(array_new_data_entry => stoppable::array_new_data);
+crate::arch::exit_stub!(array_new_elem_entry => stoppable::array_new_elem);
 
 const _: () = assert!(TABLE.0.len() == Builtin::ALL.len());
 

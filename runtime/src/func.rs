@@ -97,11 +97,17 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
         let slots = h.ty.params.len().max(h.ty.results.len());
         // SAFETY: as above, `values` has `slots` slots.
         let values = unsafe { std::slice::from_raw_parts_mut(values, slots) };
+        // SAFETY: a bridge's caller context is a live context, whose header starts with the
+        // pointer to its store's limits record, which points at the live store.
+        let store = unsafe {
+            &*(**(caller_vmctx.add(sowa_targets::vmctx::LIMITS as usize) as *const *const VMLimits))
+                .store
+        };
         let args: Vec<Val> =
             h.ty.params
                 .iter()
                 .zip(values.iter())
-                .map(|(t, raw)| Val::from_raw_in(*raw, *t, h.owner))
+                .map(|(t, raw)| Val::from_raw(*raw, *t, store))
                 .collect();
         let mut results: Vec<Val> = h.ty.results.iter().map(|t| Val::default_for(*t)).collect();
         let mut caller = Caller {
@@ -127,8 +133,6 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
                 .zip(&results)
                 .zip(values.iter_mut())
                 .try_for_each(|((t, v), slot)| {
-                    // SAFETY: a live context's limits record points at its live store.
-                    let store = unsafe { &*(*caller.limits).store };
                     *slot = v.to_raw_checked(*t, store)?;
                     Ok(())
                 })
@@ -325,7 +329,6 @@ impl Func {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn call(&self, args: &[Val]) -> Result<Vec<Val>, Trap> {
-        let owner = self.store.tag.get();
         let wrong = |why: String| {
             Trap::host(format!(
                 "wrong arguments: the function takes {}; {why}",
@@ -386,7 +389,7 @@ impl Func {
         // and `values` has a slot for every parameter and result. The closure holds only plain
         // pointers across the wasm call.
         let r = unsafe {
-            traps::catch_traps(&self.store.watch, || {
+            traps::catch_traps(&self.store.watch, self.store.vm_limits.get(), || {
                 let f: unsafe extern "C" fn(*mut u8, *mut u8, usize, *mut u128) =
                     std::mem::transmute(fr.array_call);
                 f(fr.vmctx, fr.vmctx, fr.wasm_call, values);
@@ -400,7 +403,7 @@ impl Func {
             .results
             .iter()
             .zip(&slots)
-            .map(|(t, raw)| Val::from_raw_in(*raw, *t, owner))
+            .map(|(t, raw)| Val::from_raw(*raw, *t, &self.store))
             .collect())
     }
 

@@ -18,9 +18,13 @@ pub struct Global {
 ///
 /// # Safety
 /// `cell` must point to a live 16-byte global cell.
-pub(crate) unsafe fn read_cell(cell: *const u8, ty: sowa_targets::ValType, owner: u64) -> Val {
+pub(crate) unsafe fn read_cell(
+    cell: *const u8,
+    ty: sowa_targets::ValType,
+    store: &crate::store::StoreInner,
+) -> Val {
     // SAFETY: per contract.
-    Val::from_raw_in(unsafe { read_cell_raw(cell, ty) }, ty, owner)
+    Val::from_raw(unsafe { read_cell_raw(cell, ty) }, ty, store)
 }
 
 /// Reads the bits of a value of type `ty` from a cell (those above its size are zero).
@@ -59,6 +63,15 @@ impl Global {
         let cell = store.inner.keep(GlobalCell([0; 16]), |o| &mut o.globals) as *mut u8;
         // SAFETY: the cell was just allocated in the store.
         unsafe { write_cell(cell, raw) };
+        if crate::gc::collect::is_gc(ty.ty) {
+            // The collector finds what the cell holds from here on.
+            store
+                .inner
+                .gc
+                .borrow_mut()
+                .root_cells
+                .push(cell as *const u64);
+        }
         Ok(Global {
             store: store.inner.clone(),
             cell,
@@ -74,7 +87,7 @@ impl Global {
     /// Its current value.
     pub fn get(&self) -> Val {
         // SAFETY: the cell lives in a store that `self.store` keeps alive.
-        unsafe { read_cell(self.cell, self.ty.ty, self.store.tag.get()) }
+        unsafe { read_cell(self.cell, self.ty.ty, &self.store) }
     }
 
     /// Sets a mutable global to `v`, a value of its type and of its store.

@@ -81,7 +81,7 @@ mod vmcontext;
 pub use epoch::Epoch;
 pub use exception::Tag;
 pub use func::{Caller, Func, HostFn};
-pub use gc::{AnyKind, AnyRef};
+pub use gc::{AnyKind, AnyRef, GcStats};
 pub use global::Global;
 pub use instance::{Extern, Instance, InstantiateError};
 pub use linker::{Linker, SharedHostFn};

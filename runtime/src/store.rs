@@ -94,6 +94,11 @@ impl<T> Kept<T> {
         &mut **self.live.last_mut().expect("just pushed") as *mut T
     }
 
+    /// The objects, in the order they came.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.live.iter().map(|b| &**b)
+    }
+
     /// Drops every object, in the order a store's drop would, keeping the boxes.
     fn reset(&mut self) {
         for b in self.live.drain(..) {
@@ -223,6 +228,8 @@ impl Store {
         let inner = Rc::new(StoreInner {
             vm_limits: UnsafeCell::new(VMLimits {
                 stack_limit: 0,
+                exit_fp: 0,
+                exit_pc: 0,
                 watch: std::ptr::null(),
                 store: std::ptr::null(),
             }),
@@ -252,6 +259,17 @@ impl Store {
     /// references), counted against [`StoreLimits::max_gc_heap`].
     pub fn gc_heap_bytes(&self) -> u64 {
         self.inner.gc.borrow().bytes()
+    }
+
+    /// Frees the GC objects nothing refers to any more (wasm collects by itself as it
+    /// allocates; this is for a host that wants the memory back now).
+    pub fn gc(&self) {
+        crate::gc::collect::collect(&self.inner);
+    }
+
+    /// What the store's collector has done: collections, pauses, peak and live bytes.
+    pub fn gc_stats(&self) -> crate::GcStats {
+        self.inner.gc.borrow().stats
     }
 
     /// The epoch this store's guests are checked against; advance it from any thread.

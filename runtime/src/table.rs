@@ -104,10 +104,10 @@ impl Table {
         // SAFETY: as above.
         let t = unsafe { &*self.ptr };
         let raw = *t.elements.get(index as usize)?;
-        Some(crate::Val::from_raw_in(
+        Some(crate::Val::from_raw(
             raw as u128,
             sowa_targets::ValType::Ref(t.ty.elem),
-            self.store.tag.get(),
+            &self.store,
         ))
     }
 }

@@ -11,7 +11,10 @@
 //! modules it loads), and an id must stay valid as long as any object or funcref carries it.
 
 use sowa_targets::gc::{struct_layout, StructLayout};
-use sowa_targets::{CompositeKind, CompositeType, FuncType, SubType, TypeSpace};
+use sowa_targets::{
+    CompositeKind, CompositeType, FieldType, FuncType, HeapType, StorageType, SubType, TypeSpace,
+    ValType,
+};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -27,6 +30,11 @@ pub(crate) struct TypeInfo {
     pub supers: Vec<u32>,
     /// Field offsets, for a structure type.
     pub layout: Option<StructLayout>,
+    /// Offsets of the fields that hold GC references (structures), which the collector
+    /// follows.
+    pub ref_fields: Vec<u32>,
+    /// Whether the elements hold GC references (arrays).
+    pub ref_elems: bool,
 }
 
 impl TypeInfo {
@@ -49,6 +57,12 @@ static KEYS: Mutex<Keys> = Mutex::new(Keys {
 /// Every registered type by id (index `id - 1`): read on casts, so behind a read-write lock
 /// that registration alone writes.
 static TYPES: RwLock<Vec<Arc<TypeInfo>>> = RwLock::new(Vec::new());
+
+/// Runs `f` with every registered type (index `id - 1`), under one read lock: what the
+/// collector uses to trace objects without a lock per object.
+pub(crate) fn with_all<R>(f: impl FnOnce(&[Arc<TypeInfo>]) -> R) -> R {
+    f(&TYPES.read().unwrap_or_else(|e| e.into_inner()))
+}
 
 /// The registered type `id`, if there is one.
 pub(crate) fn info(id: u32) -> Option<Arc<TypeInfo>> {
@@ -82,10 +96,43 @@ fn register_group(key: Vec<SubType>) -> Vec<u32> {
             CompositeType::Struct(fields) => Some(struct_layout(fields)),
             _ => None,
         };
+        // What a concrete type is: one of this group's (being registered) or an earlier one.
+        let kind = |id: u32| match id.checked_sub(base) {
+            Some(rel) if rel < len => key[rel as usize].kind(),
+            _ => (id as usize)
+                .checked_sub(1)
+                .and_then(|i| types.get(i))
+                .map_or(CompositeKind::Func, |t| t.sub.kind()),
+        };
+        let is_ref = |f: &FieldType| match f.storage {
+            StorageType::Val(ValType::Ref(r)) => match r.heap {
+                HeapType::Concrete(i) => kind(i) != CompositeKind::Func,
+                h => matches!(
+                    h.top(&sowa_targets::types::FuncTypesOnly),
+                    HeapType::Any | HeapType::Extern
+                ),
+            },
+            _ => false,
+        };
+        let (ref_fields, ref_elems) = match (&sub.composite, &layout) {
+            (CompositeType::Struct(fields), Some(l)) => (
+                fields
+                    .iter()
+                    .zip(&l.offsets)
+                    .filter(|(f, _)| is_ref(f))
+                    .map(|(_, o)| *o)
+                    .collect(),
+                false,
+            ),
+            (CompositeType::Array(e), _) => (Vec::new(), is_ref(e)),
+            _ => (Vec::new(), false),
+        };
         types.push(Arc::new(TypeInfo {
             sub,
             supers,
             layout,
+            ref_fields,
+            ref_elems,
         }));
     }
     (base..base + len).collect()
@@ -229,5 +276,6 @@ mod tests {
         let info = info(x[1]).unwrap();
         assert_eq!(info.layout.as_ref().unwrap().offsets, [8, 16]);
         assert_eq!(info.supers, [x[1], x[0]]);
+        assert_eq!(info.ref_fields, [8], "the reference field, not the i64");
     }
 }

@@ -233,11 +233,16 @@ impl Val {
         self.to_raw(store)
     }
 
-    /// Decodes a slot of the store tagged `owner` holding a value of type `ty`.
-    pub(crate) fn from_raw_in(raw: u128, ty: ValType, owner: u64) -> Val {
+    /// Decodes a slot of `store` holding a value of type `ty`, for the host: a GC object the
+    /// value refers to is kept alive from then on (see [`AnyRef`]).
+    pub(crate) fn from_raw(raw: u128, ty: ValType, store: &StoreInner) -> Val {
         // Only the low 8 bytes of a reference: a slot that held a wider value before keeps
         // its upper bytes.
         let r = raw as u64;
+        if r != 0 && !i31::is_i31(r) && crate::gc::collect::is_gc(ty) {
+            store.gc.borrow_mut().exposed.push(r);
+        }
+        let owner = store.tag.get();
         match ty {
             ValType::I32 => Val::I32(raw as u32 as i32),
             ValType::I64 => Val::I64(raw as u64 as i64),

@@ -20,6 +20,9 @@ use std::mem::{offset_of, size_of};
 #[repr(C)]
 pub(crate) struct VMLimits {
     pub stack_limit: usize,
+    /// Where wasm last left for the runtime: see [`crate::gc::collect`].
+    pub exit_fp: usize,
+    pub exit_pc: usize,
     /// Not read by compiled code: how a host function called by wasm finds its store's
     /// deadline (see [`crate::func::Caller::set_epoch_deadline`]).
     pub watch: *const std::sync::Arc<crate::epoch::Watch>,
@@ -64,6 +67,8 @@ pub(crate) struct VMFuncRef {
 const _: () = {
     use vmctx::{funcref, global, limits, memory, table};
     assert!(offset_of!(VMLimits, stack_limit) == limits::STACK_LIMIT as usize);
+    assert!(offset_of!(VMLimits, exit_fp) == limits::EXIT_FP as usize);
+    assert!(offset_of!(VMLimits, exit_pc) == limits::EXIT_PC as usize);
     // Compiled code sees the first `limits::SIZE` bytes; the runtime's fields follow.
     assert!(size_of::<VMLimits>() >= limits::SIZE as usize);
 

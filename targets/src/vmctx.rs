@@ -39,10 +39,15 @@ pub const PTR: u32 = 8;
 /// Size of a memory's entry in the context: the record pointer and the base address.
 const MEMORY_SLOT: u32 = 2 * PTR;
 
-/// Per-store, per-call limits that compiled code checks.
+/// Per-store, per-call limits that compiled code checks, and where wasm last left for the
+/// runtime (so that the collector can walk its frames).
 ///
 /// ```text
 ///  0  stack_limit     usize        lowest stack address wasm may use (every prologue)
+///  8  exit_fp         usize        frame pointer of the innermost wasm frame when wasm last
+///                                  called the host (written by host bridges) or an
+///                                  allocating builtin (written by its entry stub)
+/// 16  exit_pc         usize        the return address into that frame
 /// ```
 ///
 /// Deadlines need nothing here: a guest past its store's deadline is stopped by a signal to its
@@ -50,8 +55,12 @@ const MEMORY_SLOT: u32 = 2 * PTR;
 pub mod limits {
     /// Offset of the lowest stack address wasm code may use, checked in every function prologue.
     pub const STACK_LIMIT: u32 = 0;
-    /// Size of the part of the record compiled code reads.
-    pub const SIZE: u32 = 8;
+    /// Offset of the frame pointer of the wasm frame that last called out of wasm.
+    pub const EXIT_FP: u32 = 8;
+    /// Offset of the return address into that frame.
+    pub const EXIT_PC: u32 = 16;
+    /// Size of the part of the record compiled code reads and writes.
+    pub const SIZE: u32 = 24;
 }
 
 /// An exception as compiled code sees it (what an `exnref` points to): its tag's identity

@@ -199,10 +199,14 @@ pub fn translate_function(
         func_index: pending.index,
         offset: pending.body.range().start,
     };
+    let space = &env.manifest.info.types[..];
     for (i, p) in params.iter().enumerate() {
         let ty = ir_type(ft.params[i]);
         let var = t.b.declare_var(ty);
         t.b.def_var(var, *p);
+        if is_gc_ref(ft.params[i], space) {
+            t.b.declare_var_needs_stack_map(var);
+        }
         t.locals.push((var, ty));
     }
     let mut reader = pending.body.get_binary_reader();
@@ -219,12 +223,18 @@ pub fn translate_function(
             let var = t.b.declare_var(irt);
             let zero = t.zero(irt);
             t.b.def_var(var, zero);
+            if is_gc_ref(ty, space) {
+                t.b.declare_var_needs_stack_map(var);
+            }
             t.locals.push((var, irt));
         }
     }
     t.load_memory_bases();
     t.push_function_frame(ft);
 
+    // Only a module that has GC references (any, extern and their subtypes) pays for finding
+    // them on the operand stack.
+    let gc = env.manifest.info.uses_gc_refs();
     let mut ops = wasmparser::OperatorsReader::new(reader);
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset()?;
@@ -232,13 +242,68 @@ pub fn translate_function(
         t.offset = offset;
         t.b.set_srcloc(ir::SourceLoc::new(offset as u32));
         t.translate(&op)?;
+        if gc && t.reachable {
+            t.declare_gc_operands(&validator)?;
+        }
     }
     ops.finish()?;
     t.b.finalize(env.frontend_config);
     Ok(validator.into_allocations())
 }
 
+/// Whether values of type `t` are references the collector must find: objects of the GC heap
+/// (the `any` and `extern` hierarchies; functions and exceptions live elsewhere).
+pub fn is_gc_ref(t: ValType, space: &[sowa_targets::SubType]) -> bool {
+    matches!(t, ValType::Ref(r) if r.is_any(space) || r.heap.top(space) == sowa_targets::HeapType::Extern)
+}
+
 impl<'a, 'f> FuncTranslator<'a, 'f> {
+    /// Declares every GC reference on the operand stack as needing a stack map, so that
+    /// Cranelift spills it around calls and records where: the collector finds them there.
+    fn declare_gc_operands(
+        &mut self,
+        validator: &wasmparser::FuncValidator<wasmparser::ValidatorResources>,
+    ) -> Result<()> {
+        let n = self.stack.len();
+        if validator.operand_stack_height() as usize != n {
+            return Ok(());
+        }
+        use wasmparser::WasmModuleResources;
+        for depth in 0..n {
+            let Some(Some(wasmparser::ValType::Ref(r))) = validator.get_operand_type(depth) else {
+                continue;
+            };
+            // The validator's concrete types are its canonical ids: asked of it, not of ours.
+            let gc = match r.heap_type() {
+                wasmparser::HeapType::Concrete(i) | wasmparser::HeapType::Exact(i) => {
+                    match i.as_core_type_id() {
+                        Some(id) => !matches!(
+                            validator
+                                .resources()
+                                .sub_type_at_id(id)
+                                .composite_type
+                                .inner,
+                            wasmparser::CompositeInnerType::Func(_)
+                        ),
+                        None => true,
+                    }
+                }
+                wasmparser::HeapType::Abstract { ty, .. } => {
+                    use wasmparser::AbstractHeapType as A;
+                    !matches!(
+                        ty,
+                        A::Func | A::NoFunc | A::Exn | A::NoExn | A::Cont | A::NoCont
+                    )
+                }
+            };
+            if gc {
+                let v = self.stack[n - 1 - depth];
+                self.b.declare_value_needs_stack_map(v);
+            }
+        }
+        Ok(())
+    }
+
     fn translate(&mut self, op: &Operator<'_>) -> Result<()> {
         if !self.reachable {
             return self.translate_unreachable(op);

@@ -77,6 +77,33 @@ pub unsafe extern "C" fn throw_entry(vmctx: *mut u8, tag: u32, arg: usize) -> ! 
     )
 }
 
+/// Defines `$name`, the entry of a builtin that may collect garbage: it records where its wasm
+/// caller is (frame pointer, and the return address at the top of the stack) in the store's
+/// limits record, then jumps to `$target`, which returns to the caller itself.
+macro_rules! exit_stub {
+    ($name:ident => $target:path) => {
+        /// The entry stub of the builtin it jumps to (see `exit_stub!`).
+        ///
+        /// # Safety
+        /// Called only by compiled code, with its context first.
+        #[unsafe(naked)]
+        pub(crate) unsafe extern "C" fn $name() {
+            core::arch::naked_asm!(
+                "mov rax, [rdi + {limits}]",
+                "mov [rax + {fp}], rbp",
+                "mov r11, [rsp]",
+                "mov [rax + {pc}], r11",
+                "jmp {target}",
+                limits = const sowa_targets::vmctx::LIMITS,
+                fp = const sowa_targets::vmctx::limits::EXIT_FP,
+                pc = const sowa_targets::vmctx::limits::EXIT_PC,
+                target = sym $target,
+            )
+        }
+    };
+}
+pub(crate) use exit_stub;
+
 /// The faulting program counter in a signal context.
 ///
 /// # Safety

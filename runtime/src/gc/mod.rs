@@ -5,19 +5,20 @@
 //! The layout of an object and the encoding of references are `sowa_targets::gc`'s, shared
 //! with compiled code, which reads and writes fields in place.
 
+pub(crate) mod collect;
 pub(crate) mod heap;
 pub(crate) mod ops;
 
 pub(crate) use heap::GcHeap;
+pub use heap::GcStats;
 
 /// A non-null internal reference (`anyref` and below) of one store (and one period between
 /// resets of it): an i31, a structure, an array, or a host value converted with
 /// `any.convert_extern`.
 ///
-/// Objects live until their store is dropped or reset: sowa has no collector yet (issue 15),
-/// so a guest that allocates without end reaches the store's GC heap limit
-/// ([`crate::StoreLimits::max_gc_heap`]) and traps with
-/// [`TrapKind::GcHeapExhausted`](crate::TrapKind::GcHeapExhausted).
+/// A reference handed to the host keeps its object alive until the store is reset or dropped
+/// (the host may pass it back at any time, and sowa does not count the handle's copies):
+/// hosts that take many objects out of a long-lived store should reset it now and then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AnyRef {
     pub(crate) raw: u64,

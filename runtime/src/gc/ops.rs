@@ -6,13 +6,20 @@
 //! Compiled code has checked that array operands are not null; every index and length is
 //! checked here, before anything is written.
 
-use crate::builtins::{in_bounds, inst, segment_bytes, segment_len};
+use crate::builtins::{in_bounds, segment_bytes, segment_len};
 use crate::func::VMFuncRef;
 use crate::gc::{kind_of, AnyKind};
 use crate::instance::InstanceData;
 use crate::types_registry::{Canonical, TypeInfo};
 use sowa_targets::gc::{array_size, heap_from_code, i31, object};
 use sowa_targets::{CompositeType, FieldType, HeapType, TypeSpace};
+
+/// The instance behind a context compiled code passes. Shared, not exclusive: a collection
+/// during the builtin reads every instance of the store.
+fn inst<'a>(vmctx: *mut u8) -> &'a InstanceData {
+    // SAFETY: compiled code passes its own live context.
+    unsafe { InstanceData::from_vmctx(vmctx) }
+}
 
 const OK: u32 = 0;
 /// Out of the array's bounds.
@@ -62,16 +69,14 @@ fn alloc_array(i: &InstanceData, ty: u32, n: u32) -> Option<(usize, u32)> {
     Some((p as usize, elem.storage.byte_size()))
 }
 
+crate::arch::exit_stub!(gc_alloc_struct_entry => gc_alloc_struct);
+crate::arch::exit_stub!(gc_alloc_array_entry => gc_alloc_array);
+
 pub(crate) extern "C" fn gc_alloc_struct(vmctx: *mut u8, ty: u32) -> usize {
     let i = inst(vmctx);
     let Some(t) = info(i, ty) else { return 0 };
     let size = t.layout.as_ref().map_or(0, |l| l.size) as u64;
-    let id = t.supers[0];
-    i.store()
-        .gc
-        .borrow_mut()
-        .alloc(size, id)
-        .map_or(0, |p| p as usize)
+    crate::gc::collect::alloc(i.store(), size, t.supers[0]).map_or(0, |p| p as usize)
 }
 
 pub(crate) extern "C" fn gc_alloc_array(vmctx: *mut u8, ty: u32, n: u32) -> usize {

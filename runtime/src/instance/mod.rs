@@ -6,8 +6,8 @@
 
 mod init;
 
-pub(crate) use init::elem_item;
 pub use init::InstantiateError;
+pub(crate) use init::{elem_item, global_type};
 
 use crate::exception::{Tag, TagData};
 use crate::func::{Func, FuncKind, VMFuncRef};

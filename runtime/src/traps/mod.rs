@@ -2,14 +2,16 @@
 //! handlers that turn hardware faults in compiled code into traps.
 
 mod exceptions;
-mod registry;
+pub(crate) mod registry;
 mod signals;
 mod unwind;
 
 pub(crate) use exceptions::throw_from_wasm;
 pub(crate) use registry::{register_code, CodeInfo, CodeRegistration};
 pub use sowa_targets::TrapKind;
-pub(crate) use unwind::{catch_traps, current as current_call, raise, stop_if_due};
+pub(crate) use unwind::{
+    catch_traps, current as current_call, for_each_saved_exit, raise, stop_if_due,
+};
 
 /// Why a call into wasm did not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 use super::{registry, signals, Trap, TrapKind, TrapReason};
 use crate::arch::{self, JmpBuf};
 use crate::epoch::Watch;
+use crate::vmcontext::VMLimits;
 use std::cell::{Cell, UnsafeCell};
 
 /// One host-to-wasm call in progress on this thread.
@@ -17,6 +18,12 @@ pub(crate) struct CallState {
     watch: *const Watch,
     /// Set by the interrupt handler: the call ended at `fault_pc` because of its deadline.
     pub interrupted: Cell<bool>,
+    /// The limits record of the call's store, and where that store's wasm had last left for
+    /// the runtime when this call entered it (`exit_fp`, `exit_pc`): the collector walks the
+    /// frames of outer activations from there. Restored when the call ends, so that a store
+    /// with no wasm running has none recorded.
+    limits: *mut VMLimits,
+    saved_exit: (usize, usize),
     prev: *const CallState,
 }
 
@@ -49,7 +56,11 @@ unsafe extern "C" fn call_closure<F: FnMut()>(data: *mut u8) {
 ///
 /// # Safety
 /// `f` must not hold values with destructors across its call into wasm: a trap abandons its frame.
-pub(crate) unsafe fn catch_traps<F: FnMut()>(watch: &Watch, mut f: F) -> Result<(), Trap> {
+pub(crate) unsafe fn catch_traps<F: FnMut()>(
+    watch: &Watch,
+    limits: *mut VMLimits,
+    mut f: F,
+) -> Result<(), Trap> {
     signals::ensure_installed();
     signals::ensure_altstack();
     // Published before the deadline is read: see the race reasoning in `crate::epoch`.
@@ -58,12 +69,16 @@ pub(crate) unsafe fn catch_traps<F: FnMut()>(watch: &Watch, mut f: F) -> Result<
         watch.leave(outer);
         return Err(Trap::wasm(TrapKind::Interrupted));
     }
+    // SAFETY: the store's limits record, alive for the call (caller's contract).
+    let saved_exit = unsafe { ((*limits).exit_fp, (*limits).exit_pc) };
     let state = CallState {
         jmpbuf: UnsafeCell::new(JmpBuf::new()),
         fault_pc: Cell::new(0),
         host_trap: Cell::new(None),
         watch,
         interrupted: Cell::new(false),
+        limits,
+        saved_exit,
         prev: current(),
     };
     CURRENT.with(|c| c.set(&state));
@@ -77,6 +92,8 @@ pub(crate) unsafe fn catch_traps<F: FnMut()>(watch: &Watch, mut f: F) -> Result<
         )
     };
     CURRENT.with(|c| c.set(state.prev));
+    // SAFETY: as above.
+    unsafe { ((*limits).exit_fp, (*limits).exit_pc) = saved_exit };
     watch.leave(outer);
     if r == 0 {
         return Ok(());
@@ -85,6 +102,22 @@ pub(crate) unsafe fn catch_traps<F: FnMut()>(watch: &Watch, mut f: F) -> Result<
         return Err(trap);
     }
     Err(trap_at(state.fault_pc.get(), state.interrupted.get()))
+}
+
+/// Calls `f(fp, pc)` with where the store of `limits` had left wasm when each of this thread's
+/// live calls into it began, innermost first (skipping calls that began with none: from the
+/// host, not from a host function called by the store's wasm).
+pub(crate) fn for_each_saved_exit(limits: *const VMLimits, mut f: impl FnMut(usize, usize)) {
+    let mut s = current();
+    while !s.is_null() {
+        // SAFETY: the chain holds this thread's live call states (each unlinked before its
+        // frame ends).
+        let state = unsafe { &*s };
+        if std::ptr::eq(state.limits, limits) && state.saved_exit.0 != 0 {
+            f(state.saved_exit.0, state.saved_exit.1);
+        }
+        s = state.prev;
+    }
 }
 
 /// Builds the report of a fault, or an interrupt, at `pc` (outside the signal handler: this

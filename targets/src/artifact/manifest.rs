@@ -72,6 +72,26 @@ impl ModuleInfo {
         self.types.get(index as usize)?.as_func()
     }
 
+    /// Whether the module has GC references anywhere (a type, import, table, global or
+    /// element segment of the `any` or `extern` hierarchies): only such a module can hold a
+    /// GC object (a local of such a type holds one only if one of these gave it, i31s and
+    /// null aside), so the compiler finds references in stack frames only for such modules.
+    pub fn uses_gc_refs(&self) -> bool {
+        use crate::{CompositeType, HeapType, ValType};
+        let space = &self.types[..];
+        let gc = |t: &ValType| matches!(t, ValType::Ref(r) if matches!(r.heap.top(space), HeapType::Any | HeapType::Extern));
+        self.types.iter().any(|t| match &t.composite {
+            CompositeType::Func(f) => f.params.iter().chain(&f.results).any(gc),
+            CompositeType::Struct(_) | CompositeType::Array(_) => true,
+        }) || self.table_types().any(|t| gc(&ValType::Ref(t.elem)))
+            || self.globals.iter().any(|g| gc(&g.ty.ty))
+            || self
+                .imports
+                .iter()
+                .any(|i| matches!(i.kind, ImportKind::Global(g) if gc(&g.ty)))
+            || self.elements.iter().any(|e| gc(&ValType::Ref(e.ty)))
+    }
+
     /// The signature of type `index`, known to be a function type: the compiler's view, after
     /// validation (the runtime uses [`Self::func_type`], since an artifact may be damaged).
     pub fn sig(&self, index: u32) -> &crate::FuncType {
@@ -170,6 +190,9 @@ pub struct Manifest {
     /// (return address, handler, frame size) of each call inside a `try_table`, text offsets,
     /// sorted (see [`super::TableId::Handlers`]).
     pub handlers: Vec<(u32, u32, u32)>,
+    /// (return address, frame size, stack-pointer offsets of live GC references) of each call
+    /// that has any, text offsets, sorted (see [`super::TableId::StackMaps`]).
+    pub stack_maps: Vec<(u32, u32, Vec<u32>)>,
 }
 
 /// The compiler and the options an artifact was made with: what a user who finds a `.so` on a
@@ -256,6 +279,14 @@ impl Manifest {
         }
         for (ret, handler, frame) in &self.handlers {
             b.u32s(TableId::Handlers, &[*ret, *handler, *frame]);
+        }
+        for (ret, frame, slots) in &self.stack_maps {
+            let first = (b.len(TableId::StackSlots) / 4) as u32;
+            b.u32s(
+                TableId::StackMaps,
+                &[*ret, *frame, first, slots.len() as u32],
+            );
+            b.u32s(TableId::StackSlots, slots);
         }
         EncodedManifest {
             core: info.encode(),

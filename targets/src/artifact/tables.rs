@@ -15,6 +15,9 @@
 //!                                                      starts, sorted by text offset
 //! Handlers      u32 return address, u32 handler, u32 frame offset   the calls inside
 //!                                                      `try_table`s, sorted by return address
+//! StackMaps     u32 return address, u32 frame offset, u32 first, u32 count   the calls at
+//!                                                      which GC references are live, sorted
+//! StackSlots    u32 offset from the stack pointer      `count` per stack map from `first`
 //! ```
 //!
 //! Nothing here trusts a value it reads: every record is fetched with a bounds check, and a
@@ -51,11 +54,16 @@ pub enum TableId {
     /// Where an exception thrown below a call inside a `try_table` resumes: the handler's
     /// text offset and the size of the frame (frame pointer minus stack pointer at the call).
     Handlers,
+    /// Where the GC references live across each call are (Cranelift's user stack maps): the
+    /// frame's size and a run of `StackSlots`.
+    StackMaps,
+    /// Stack-pointer offsets of 8-byte GC references, in runs per stack map.
+    StackSlots,
 }
 
 impl TableId {
     /// Number of tables.
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 12;
     /// Every table, in directory order.
     pub const ALL: [TableId; Self::COUNT] = [
         TableId::FuncTypes,
@@ -68,12 +76,15 @@ impl TableId {
         TableId::FuncRefs,
         TableId::AddressMap,
         TableId::Handlers,
+        TableId::StackMaps,
+        TableId::StackSlots,
     ];
 
     /// Size of one record in bytes.
     pub const fn record_size(self) -> usize {
         match self {
-            TableId::FuncTypes | TableId::ElemFuncs | TableId::FuncRefs => 4,
+            TableId::FuncTypes | TableId::ElemFuncs | TableId::FuncRefs | TableId::StackSlots => 4,
+            TableId::StackMaps => 16,
             TableId::Functions | TableId::AddressMap => 8,
             TableId::TrapSites | TableId::FuncNames | TableId::Handlers => 12,
             TableId::Names => 1,
@@ -235,6 +246,17 @@ impl<'a> Tables<'a> {
     pub fn handler(&self, ret: u32) -> Option<(u32, u32)> {
         let (_, r) = self.find(TableId::Handlers, ret)?;
         Some((u32_at(r, 1), u32_at(r, 2)))
+    }
+
+    /// The stack map of the call returning to text offset `ret`, if GC references are live
+    /// across it: the frame's size (frame pointer minus stack pointer) and the stack-pointer
+    /// offsets of the references. Allocates nothing.
+    pub fn stack_map(&self, ret: u32) -> Option<(u32, impl Iterator<Item = u32> + 'a)> {
+        let (_, r) = self.find(TableId::StackMaps, ret)?;
+        let (first, count) = (u32_at(r, 2) as usize, u32_at(r, 3) as usize);
+        let slots = self.slices[TableId::StackSlots as usize]
+            .get(first.checked_mul(4)?..first.checked_add(count)?.checked_mul(4)?)?;
+        Some((u32_at(r, 1), slots.chunks_exact(4).map(|c| u32_at(c, 0))))
     }
 
     /// Function `index`'s name from the name section, if it has a valid one.

@@ -77,6 +77,8 @@ struct RunArgs {
     #[arg(long = "tcplisten", value_name = "ADDR:PORT")]
     tcplisten: Vec<String>,
     /// Largest size a linear memory may reach, e.g. `64MiB`: past it `memory.grow` returns -1.
+    /// Also the most the GC heap's objects may take (past it, with every object alive, an
+    /// allocation traps with "GC heap out of memory").
     #[arg(long, value_name = "SIZE", value_parser = sowa_wasi::size::parse_size)]
     max_memory: Option<u64>,
     /// Native stack wasm code may use, e.g. `256KiB` (default 1MiB): deeper recursion traps
@@ -219,6 +221,7 @@ fn run(args: RunArgs, phases: &mut Phases) -> Result<u8, String> {
     let mut limits = sowa_runtime::StoreLimits::default();
     if let Some(bytes) = args.max_memory {
         limits.max_memory_pages = bytes / sowa_targets::types::WASM_PAGE_SIZE;
+        limits.max_gc_heap = bytes;
     }
     if let Some(bytes) = args.max_wasm_stack {
         limits.max_wasm_stack = usize::try_from(bytes).unwrap_or(usize::MAX);
