@@ -63,6 +63,8 @@ fn is_missing_feature(message: &str) -> bool {
         "requires `gc` proposal",
         "without the gc feature",
         "GC proposal is disabled",
+        // Stack switching's.
+        "stack switching is disabled",
     ]
     .iter()
     .any(|p| message.contains(p))

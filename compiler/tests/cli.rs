@@ -194,9 +194,10 @@ fn text_modules_compile_and_missing_proposals_are_named_as_sowas_limits() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(std::fs::read(&out).unwrap().starts_with(b"\x7fELF"));
-    // A valid module using GC (WebAssembly 3.0), which sowa does not compile yet.
+    // A valid module using stack switching (a proposal after WebAssembly 3.0), which sowa
+    // does not compile yet.
     let exn = dir.path().join("exn.wat");
-    std::fs::write(&exn, r#"(module (rec (type (struct))))"#).unwrap();
+    std::fs::write(&exn, r#"(module (type $f (func)) (type (cont $f)))"#).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_sowac"))
         .arg(&exn)
         .arg("-o")
@@ -289,8 +290,8 @@ fn wasm_turns_proposals_on_and_off_and_errors_name_the_flag() {
     // Later settings win; unknown names are refused with the list.
     let o = sowac(&["--wasm", "wide-arithmetic", "--wasm", "wide-arithmetic=n"]);
     assert_eq!(o.status.code(), Some(1));
-    let o = sowac(&["--wasm", "gc"]);
+    let o = sowac(&["--wasm", "stack-switching"]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("unknown proposal 'gc'"), "{err}");
+    assert!(err.contains("unknown proposal 'stack-switching'"), "{err}");
     assert!(err.contains("wide-arithmetic"), "{err}");
 }

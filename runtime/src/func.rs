@@ -126,17 +126,20 @@ unsafe extern "C" fn host_entry(h: *mut HostFunc, caller_vmctx: *mut u8, values:
         match r {
             // A result of the wrong type, or a reference of another store, would hand wasm
             // bits it must not have (an integer where it expects a function record).
-            Ok(Ok(())) => h
-                .ty
-                .results
-                .iter()
-                .zip(&results)
-                .zip(values.iter_mut())
-                .try_for_each(|((t, v), slot)| {
-                    *slot = v.to_raw_checked(*t, store)?;
-                    Ok(())
-                })
-                .map_err(|e: crate::ValueError| Trap::host(format!("host function result: {e}"))),
+            Ok(Ok(())) => {
+                crate::gc::collect::before_boxing(store);
+                h.ty.results
+                    .iter()
+                    .zip(&results)
+                    .zip(values.iter_mut())
+                    .try_for_each(|((t, v), slot)| {
+                        *slot = v.to_raw_checked(*t, store)?;
+                        Ok(())
+                    })
+                    .map_err(|e: crate::ValueError| {
+                        Trap::host(format!("host function result: {e}"))
+                    })
+            }
             Ok(Err(t)) => Err(t),
             Err(p) => Err(Trap::host(panic_message(&p))),
         }
@@ -343,6 +346,7 @@ impl Func {
         }
         // Each argument of its parameter's type or a subtype (a null where the parameter is
         // non-nullable, or a function of another type for a typed reference, is refused).
+        crate::gc::collect::before_boxing(&self.store);
         let raw = args
             .iter()
             .zip(&self.ty.params)

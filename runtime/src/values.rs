@@ -239,10 +239,15 @@ impl Val {
         // Only the low 8 bytes of a reference: a slot that held a wider value before keeps
         // its upper bytes.
         let r = raw as u64;
-        if r != 0 && !i31::is_i31(r) && crate::gc::collect::is_gc(ty) {
-            store.gc.borrow_mut().exposed.push(r);
-        }
         let owner = store.tag.get();
+        // An object the host gets a handle to stays alive (an i31 is no object; a host box
+        // is read into a plain value).
+        let exposed = |r: u64| {
+            if !i31::is_i31(r) {
+                store.gc.borrow_mut().exposed.push(r);
+            }
+            AnyRef { raw: r, owner }
+        };
         match ty {
             ValType::I32 => Val::I32(raw as u32 as i32),
             ValType::I64 => Val::I64(raw as u64 as i64),
@@ -255,10 +260,10 @@ impl Val {
                         // SAFETY: a host box of this store (its slot says so).
                         ExternRef::Host(unsafe { *((r + object::HOST_VALUE as u64) as *const u64) })
                     } else {
-                        ExternRef::Any(AnyRef { raw: r, owner })
+                        ExternRef::Any(exposed(r))
                     }
                 })),
-                HeapType::Any => Val::AnyRef((r != 0).then_some(AnyRef { raw: r, owner })),
+                HeapType::Any => Val::AnyRef((r != 0).then(|| exposed(r))),
                 HeapType::Exn => Val::ExnRef((r != 0).then_some(ExnRef {
                     record: r as usize,
                     owner,

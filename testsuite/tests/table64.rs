@@ -1,7 +1,7 @@
 //! 64-bit tables (memory64's `table64`): every table operator with `i64` indices and sizes,
 //! checked against expected values, with indices past 2^32 trapping rather than wrapping.
 
-use sowa_runtime::{Linker, Module, Store, TableType, TrapKind, Val};
+use sowa_runtime::{ExternRef, Linker, Module, Store, TableType, TrapKind, Val};
 
 const TABLES: &str = r#"
 (module
@@ -90,8 +90,14 @@ fn table64_operators_take_and_give_i64() {
     assert_eq!(ok("call", &[Val::I64(0)]), [Val::I32(2)]);
     assert_eq!(ok("call", &[Val::I64(1)]), [Val::I32(1)]);
 
-    ok("set_extern", &[Val::I64(1), Val::ExternRef(Some(42))]);
-    assert_eq!(ok("get_extern", &[Val::I64(1)]), [Val::ExternRef(Some(42))]);
+    ok(
+        "set_extern",
+        &[Val::I64(1), Val::ExternRef(Some(ExternRef::Host(42)))],
+    );
+    assert_eq!(
+        ok("get_extern", &[Val::I64(1)]),
+        [Val::ExternRef(Some(ExternRef::Host(42)))]
+    );
     assert_eq!(ok("small_size", &[]), [Val::I32(3)]);
 
     // The embedding API reports the index type.

@@ -66,5 +66,9 @@ fn trees_alive_beyond_the_memory_limit_trap() {
     // The long-lived tree alone (a depth-17 tree is 4 MiB) is more than the limit.
     let o = trees("2MiB", "17", "1");
     assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
-    assert!(stderr(&o).contains("GC heap out of memory"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("GC heap out of memory"),
+        "{}",
+        stderr(&o)
+    );
 }

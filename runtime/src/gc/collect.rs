@@ -199,6 +199,16 @@ pub(crate) fn collect(store: &StoreInner) -> bool {
     true
 }
 
+/// Collects if the heap has grown past its threshold, before the runtime converts host values
+/// into wasm ones (boxing host references): a collection in the middle of such a batch could
+/// free a box made for an earlier value, which nothing roots until wasm has it.
+pub(crate) fn before_boxing(store: &StoreInner) {
+    let due = store.gc.borrow().wants_collection(0);
+    if due {
+        collect(store);
+    }
+}
+
 /// Allocates `size` bytes for an object of type `type_id` in `store`'s heap, collecting first
 /// when the heap has grown past its threshold, and again when the limit refuses it.
 pub(crate) fn alloc(store: &StoreInner, size: u64, type_id: u32) -> Option<*mut u8> {

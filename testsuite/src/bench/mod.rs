@@ -5,6 +5,7 @@
 //! and reports; it asserts nothing about speed.
 
 pub mod fileio;
+pub mod gc;
 pub mod native;
 pub mod real;
 pub mod report;
@@ -88,6 +89,8 @@ pub struct Results {
     pub real: Vec<real::RealRun>,
     /// Why they were not, when they were not.
     pub real_skipped: Option<String>,
+    /// The GC workloads.
+    pub gc: Vec<gc::GcRun>,
     /// (runtime, peak RSS KiB) running the largest workload as a process.
     pub largest_rss: Vec<(String, u64)>,
     /// Which workload the largest was.
@@ -312,6 +315,14 @@ pub fn run_real(quick: bool) -> Result<std::result::Result<Vec<real::RealRun>, S
     real::measure(&dirs, if quick { 3 } else { 5 })
 }
 
+/// Measures only the GC workloads (see [`gc`]).
+pub fn run_gc(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<Vec<gc::GcRun>> {
+    let dirs = Dirs::new();
+    std::fs::create_dir_all(&dirs.out)?;
+    build_runners(&dirs.root)?;
+    gc::run(&dirs, if quick { 5 } else { 7 }, progress)
+}
+
 /// Measures only the start-up figures (see [`startup`]).
 pub fn run_startup(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<startup::Startup> {
     let dirs = Dirs::new();
@@ -419,6 +430,7 @@ pub fn run(quick: bool, only: &[String], progress: &mut dyn FnMut(&str)) -> Resu
         Ok(rows) => results.real = rows,
         Err(why) => results.real_skipped = Some(why),
     }
+    results.gc = gc::run(&dirs, if quick { 5 } else { 7 }, progress)?;
     progress("peak memory");
     let largest = if quick { "matmul" } else { "atax" };
     results.largest = largest.to_string();

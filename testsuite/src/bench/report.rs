@@ -149,6 +149,9 @@ pub fn markdown(r: &Results) -> String {
 
     startup(&mut s, &r.startup);
     real(&mut s, &r.real, r.real_skipped.as_deref());
+    if !r.gc.is_empty() {
+        gc(&mut s, &r.gc);
+    }
     let _ = writeln!(
         s,
         "\nPeak RSS running `{}` as a whole process (KiB):\n",
@@ -336,6 +339,41 @@ pub fn svg(r: &Results) -> String {
 }
 
 /// Real programs run to completion (see [`super::real`]).
+/// The GC workloads' table.
+pub fn gc(s: &mut String, rows: &[super::gc::GcRun]) {
+    let _ = writeln!(
+        s,
+        "\nGC workloads (`testsuite/bench/gc`, WAT), rounds alternating sowa and Wasmtime AOT in \
+         one process, each run in a fresh store; wall time in ms, median (min-max), sowa's time \
+         over Wasmtime's per round (median, min-max), peak RSS of a whole process, and sowa's \
+         collector in one run (Wasmtime reports no pauses):\n"
+    );
+    let _ = writeln!(
+        s,
+        "| workload | sowa | Wasmtime | sowa / Wasmtime | peak RSS sowa / Wasmtime (KiB) | collections | pause total / longest (ms) | peak heap (MiB) |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let mut v = r.ratio.clone();
+        let med = median_ratio(&mut v);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {med:.3} ({:.3}-{:.3}) | {} / {} | {} | {:.1} / {:.1} | {:.1} |",
+            r.name,
+            stats(&r.sowa),
+            stats(&r.wasmtime),
+            v.first().copied().unwrap_or(f64::NAN),
+            v.last().copied().unwrap_or(f64::NAN),
+            r.rss_kib.0,
+            r.rss_kib.1,
+            r.collections,
+            r.pause_total.as_secs_f64() * 1e3,
+            r.pause_max.as_secs_f64() * 1e3,
+            r.peak_heap as f64 / (1 << 20) as f64,
+        );
+    }
+}
+
 pub fn real(s: &mut String, rows: &[super::real::RealRun], skipped: Option<&str>) {
     let _ = writeln!(
         s,

@@ -20,6 +20,14 @@ pub fn pooling_engine() -> Result<Engine> {
     Engine::new(&config).map_err(conv)
 }
 
+/// The engine for the GC workloads: Wasmtime's defaults (GC on, its deferred
+/// reference-counting collector, on-demand allocation, whose GC heap is not capped by a pool).
+pub fn gc_engine() -> Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_gc(true).wasm_function_references(true);
+    Engine::new(&config).map_err(conv)
+}
+
 /// The default (on-demand) engine, used for the JIT column.
 pub fn jit_engine() -> Result<Engine> {
     Engine::new(&Config::new()).map_err(conv)
@@ -71,9 +79,10 @@ pub fn instantiation_time(engine: &Engine, module: &Module, n: usize) -> Result<
     Ok(super::median(&mut times))
 }
 
-/// What `wasmtime-run` does: load a `.cwasm` with the pooling engine and call `run`.
-pub fn run_precompiled(path: &Path) -> Result<i64> {
-    let engine = pooling_engine()?;
+/// What `wasmtime-run` does: load a `.cwasm` with the pooling engine (or, for a GC workload,
+/// [`gc_engine`]) and call `run`.
+pub fn run_precompiled(path: &Path, gc: bool) -> Result<i64> {
+    let engine = if gc { gc_engine()? } else { pooling_engine()? };
     // SAFETY: the file was written by `precompile` with the same engine configuration.
     let module = unsafe { Module::deserialize_file(&engine, path) }.map_err(conv)?;
     Ok(time_run(&engine, &module)?.0)

@@ -2,7 +2,8 @@
 //! in one run. Prints a markdown report and writes `target/bench/report.md` and
 //! `target/bench/report.svg`. Needs clang and gcc for the native columns. `--startup` measures
 //! only cold starts, their breakdown and real programs' starts (`target/bench/startup.md`);
-//! `--real` only real programs run to completion (`target/bench/real.md`).
+//! `--real` only real programs run to completion (`target/bench/real.md`); `--gc` only the GC
+//! workloads (`target/bench/gc.md`).
 
 use clap::Parser;
 use sowa_testsuite::bench;
@@ -18,7 +19,8 @@ Examples:
   bench --quick           fewer workloads, more rounds, for a first look
   bench --only aes,floyd  only these workloads' execution times (more rounds with --quick)
   bench --startup         cold starts only, with their breakdown and real programs' starts
-  bench --real            real programs (testsuite/bench/fetch-real.sh) run to completion"
+  bench --real            real programs (testsuite/bench/fetch-real.sh) run to completion
+  bench --gc              the GC workloads (binary trees, a linked ring) beside Wasmtime"
 )]
 struct Cli {
     /// Fewer workloads, more rounds of each.
@@ -30,6 +32,9 @@ struct Cli {
     /// Measure only real programs run to completion (writes target/bench/real.md).
     #[arg(long)]
     real: bool,
+    /// Measure only the GC workloads (writes target/bench/gc.md).
+    #[arg(long)]
+    gc: bool,
     /// Only these workloads (comma-separated), and only their execution times.
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     only: Vec<String>,
@@ -43,6 +48,9 @@ fn main() -> ExitCode {
     }
     if cli.real {
         return real_only(quick);
+    }
+    if cli.gc {
+        return gc_only(quick);
     }
     let results = match bench::run(quick, &cli.only, &mut |what| {
         eprintln!("measuring {what} ...")
@@ -76,6 +84,25 @@ fn main() -> ExitCode {
     }
     if results.startup.real.iter().any(|r| !r.same_output) {
         eprintln!("error: a real program printed differently under sowa and Wasmtime");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn gc_only(quick: bool) -> ExitCode {
+    let rows = match bench::run_gc(quick, &mut |what| eprintln!("measuring {what} ...")) {
+        Ok(rows) => rows,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut md = String::new();
+    bench::report::gc(&mut md, &rows);
+    println!("{md}");
+    let path = bench::Dirs::new().out.join("gc.md");
+    if let Err(e) = std::fs::write(&path, &md) {
+        eprintln!("error: writing {}: {e}", path.display());
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
