@@ -70,7 +70,7 @@ pub fn parse(wasm: &[u8], proposals: Proposals) -> Result<ModuleEnv<'_>> {
                     let (offset, group) = group?;
                     let mut size = 0;
                     for sub in group.into_types() {
-                        m.info.types.push(sub_type(&sub, offset as u64)?);
+                        m.info.types.push(sub_type(&sub, offset)?);
                         size += 1;
                     }
                     m.info.rec_groups.push(size);

@@ -13,7 +13,8 @@
 //!   allocating builtin's entry stub or a host bridge writes it), follows frame records
 //!   (`[fp]`, `[fp + 8]`) until a return address outside compiled code, then goes on with the
 //!   activations of the same store further out on this thread (wasm that called the host that
-//!   called wasm): each call into wasm saves where the store's wasm had left before it.
+//!   called wasm): each call into wasm saves where the store's wasm had left before it. Stack
+//!   maps are trusted as the code they describe is (a signature protects both).
 //! - globals and tables of the store's instances, and element segments evaluated at
 //!   instantiation;
 //! - values of exceptions (kept by the store until it is reset);
@@ -96,7 +97,8 @@ impl Marker<'_> {
             };
             if let Some((frame, slots)) = info.tables.stack_map((pc - info.start) as u32) {
                 let sp = fp.wrapping_sub(frame as usize);
-                for off in slots {
+                // Slots lie inside the frame: anything else is a damaged table.
+                for off in slots.filter(|o| *o as u64 + 8 <= frame as u64) {
                     // SAFETY: the stack map of the call this frame is in lists the stack
                     // slots holding its live references, relative to its stack pointer.
                     self.mark(unsafe { *((sp + off as usize) as *const u64) });

@@ -147,9 +147,19 @@ fn mutate_so(so: &mut Vec<u8>, rng: &mut Rng) -> Option<String> {
             Some(format!("{what} (checksum recomputed)"))
         }
         3 => {
+            // Stack maps are trusted as the code is (they say which stack slots the code keeps
+            // references in; the collector writes its mark through them).
             let open: Vec<TableId> = TableId::ALL
                 .into_iter()
-                .filter(|t| !matches!(t, TableId::FuncTypes | TableId::Functions))
+                .filter(|t| {
+                    !matches!(
+                        t,
+                        TableId::FuncTypes
+                            | TableId::Functions
+                            | TableId::StackMaps
+                            | TableId::StackSlots
+                    )
+                })
                 .collect();
             let t = open[rng.below(open.len() as u64) as usize];
             let (off, len) = header.tables[t as usize];
