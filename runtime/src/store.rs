@@ -50,8 +50,10 @@ pub struct StoreLimits {
     /// Largest size of any linear memory, in 64 KiB pages.
     pub max_memory_pages: u64,
     /// Bytes the store's GC objects (structures, arrays, boxes of host references) may
-    /// take; an allocation beyond traps with
-    /// [`TrapKind::GcHeapExhausted`](crate::TrapKind::GcHeapExhausted).
+    /// take; an allocation beyond (once the collector has run) traps with
+    /// [`TrapKind::GcHeapExhausted`](crate::TrapKind::GcHeapExhausted). The default, 4 GiB,
+    /// is what Wasmtime's GC heap (32-bit references) can hold: an object is refused by both
+    /// or by neither.
     pub max_gc_heap: u64,
 }
 
@@ -60,7 +62,7 @@ impl Default for StoreLimits {
         StoreLimits {
             max_wasm_stack: 1 << 20,
             max_memory_pages: 65536,
-            max_gc_heap: 1 << 30,
+            max_gc_heap: 4 << 30,
         }
     }
 }

@@ -150,15 +150,23 @@ fn trap_at(pc: usize, interrupted: bool) -> Trap {
             .map(|f| crate::module::func_name(&info.tables, info.imported_funcs + f)),
         wasm_offset: match site {
             Some(s) => Some(s.wasm_offset),
-            // Interrupted anywhere: the instruction the address map places there, if the entry
-            // found is in the same function.
+            // Interrupted anywhere: the instruction the address map places there; in the
+            // prologue, which maps to none, the function's first instruction.
             None if interrupted => info
                 .tables
                 .func_at(off)
                 .and_then(|f| info.tables.function(f))
-                .zip(info.tables.wasm_offset_at(off))
-                .filter(|(f, (at, _))| *at >= f.offset)
-                .map(|(_, (_, wasm))| wasm),
+                .and_then(|f| {
+                    let end = f.offset + f.len;
+                    match info.tables.wasm_offset_at(off) {
+                        Some((at, wasm)) if at >= f.offset => Some(wasm),
+                        _ => info
+                            .tables
+                            .wasm_offset_from(f.offset)
+                            .filter(|(at, _)| *at < end)
+                            .map(|(_, wasm)| wasm),
+                    }
+                }),
             None => None,
         },
     }

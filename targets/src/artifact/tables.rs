@@ -228,6 +228,15 @@ impl<'a> Tables<'a> {
         Some((u32_at(r, 0), u32_at(r, 1)))
     }
 
+    /// The first address-map entry at or after text offset `offset`: where a function's first
+    /// wasm instruction is, for a place in its prologue (which maps to no instruction).
+    pub fn wasm_offset_from(&self, offset: u32) -> Option<(u32, u32)> {
+        let t = TableId::AddressMap;
+        let at = |i: usize| self.record(t, i).map_or(u32::MAX, |r| u32_at(r, 0));
+        let r = self.record(t, partition_point(self.count(t), |i| at(i) < offset))?;
+        Some((u32_at(r, 0), u32_at(r, 1)))
+    }
+
     /// The trap site at text offset `offset`, if any. Allocates nothing and takes no lock, so
     /// the signal handler may call it.
     pub fn trap_site(&self, offset: u32) -> Option<TrapSite> {
@@ -378,6 +387,13 @@ mod tests {
             "the caller checks the function"
         );
         assert_eq!(t.wasm_offset_at(39), Some((34, 190)));
+        assert_eq!(
+            t.wasm_offset_from(32),
+            Some((34, 190)),
+            "a prologue: the first after"
+        );
+        assert_eq!(t.wasm_offset_from(2), Some((2, 90)));
+        assert_eq!(t.wasm_offset_from(40), None);
         assert_eq!(t.func_name(2), Some("second"));
         assert_eq!(t.func_name(0), Some("imp"));
         assert_eq!(t.func_name(1), None);

@@ -31,6 +31,9 @@ pub enum Stop {
     StackOverflow,
     /// The safety-net deadline passed (the generator's fuel should end every loop first).
     Deadline,
+    /// An allocation the GC heap could not hold (heap limits and object sizes differ between
+    /// runtimes, and the fuzzer gives sowa a small heap so that huge arrays fail fast).
+    OutOfMemory,
     /// A wasm exception no handler caught.
     Exception,
     /// A host or embedding error that is not a wasm trap.
@@ -40,7 +43,10 @@ pub enum Stop {
 impl Stop {
     /// Whether what happened after this stop depends on more than the module's semantics.
     pub fn ends_comparison(&self) -> bool {
-        matches!(self, Stop::StackOverflow | Stop::Deadline)
+        matches!(
+            self,
+            Stop::StackOverflow | Stop::Deadline | Stop::OutOfMemory
+        )
     }
 }
 
@@ -90,8 +96,8 @@ impl Run {
 pub enum Verdict {
     /// Identical, event for event.
     Same,
-    /// Identical up to a stack overflow or deadline on one side or both, where the comparison
-    /// stopped.
+    /// Identical up to a stack overflow, deadline or full GC heap on one side or both, where
+    /// the comparison stopped.
     Inconclusive,
     /// The first event that differs.
     Diverged(Divergence),

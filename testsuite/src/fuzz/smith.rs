@@ -25,8 +25,10 @@ pub const HOST_IMPORTS: &str = r#"(module
 /// Fuel of the generator's termination check: loop iterations and calls per module.
 const FUEL: u32 = 20_000;
 
-/// The generator's settings: sowa's features, nothing it lacks.
-fn config(imports: &[u8]) -> wasm_smith::Config {
+/// The generator's settings: sowa's features, nothing it lacks; GC (and with it typed function
+/// references) when `gc`, which every other seed asks for, so that half the modules keep to
+/// the features without it.
+fn config(imports: &[u8], gc: bool) -> wasm_smith::Config {
     wasm_smith::Config {
         available_imports: Some(imports.to_vec()),
         export_everything: true,
@@ -55,7 +57,7 @@ fn config(imports: &[u8]) -> wasm_smith::Config {
         // not Wasmtime's, and the proposal allows both (see compiler/src/translate/relaxed.rs).
         relaxed_simd_enabled: false,
         exceptions_enabled: true,
-        gc_enabled: false,
+        gc_enabled: gc,
         // 64-bit memories and tables.
         memory64_enabled: true,
         threads_enabled: false,
@@ -72,8 +74,8 @@ pub fn generate(seed: u64, imports: &[u8]) -> Result<Vec<u8>> {
     let len = 1024 + (rng.next() % 8192) as usize;
     let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
     let mut u = arbitrary::Unstructured::new(&bytes);
-    let mut m =
-        wasm_smith::Module::new(config(imports), &mut u).map_err(|e| anyhow!("wasm-smith: {e}"))?;
+    let mut m = wasm_smith::Module::new(config(imports, seed % 2 == 0), &mut u)
+        .map_err(|e| anyhow!("wasm-smith: {e}"))?;
     m.ensure_termination(FUEL)
         .map_err(|e| anyhow!("wasm-smith: {e}"))?;
     Ok(m.to_bytes())
@@ -89,6 +91,10 @@ pub enum Ty {
     V128,
     FuncRef,
     ExternRef,
+    /// A reference of the `any` hierarchy (GC).
+    AnyRef,
+    /// An exception reference.
+    ExnRef,
 }
 
 /// One planned call: the export's name, its arguments with their types, its result count.
@@ -104,18 +110,36 @@ pub struct Plan {
     pub tables: Vec<String>,
 }
 
-fn ty(t: wasmparser::ValType) -> Result<Ty> {
-    use wasmparser::ValType as W;
-    Ok(match t {
+/// The plan's type for a parameter of type `t`, or `None` for one no argument can be made for
+/// (a non-nullable reference: the plan passes only null references). `is_func(i)` says whether
+/// module type `i` is a function type.
+fn ty(t: wasmparser::ValType, is_func: &dyn Fn(u32) -> bool) -> Result<Option<Ty>> {
+    use wasmparser::{AbstractHeapType as A, HeapType as H, ValType as W};
+    Ok(Some(match t {
         W::I32 => Ty::I32,
         W::I64 => Ty::I64,
         W::F32 => Ty::F32,
         W::F64 => Ty::F64,
         W::V128 => Ty::V128,
-        W::Ref(r) if r.is_func_ref() => Ty::FuncRef,
-        W::Ref(r) if r.is_extern_ref() => Ty::ExternRef,
-        other => return Err(anyhow!("value type {other:?} is not generated")),
-    })
+        W::Ref(r) if !r.is_nullable() => return Ok(None),
+        W::Ref(r) => match r.heap_type() {
+            H::Abstract { ty, .. } => match ty {
+                A::Func | A::NoFunc => Ty::FuncRef,
+                A::Extern | A::NoExtern => Ty::ExternRef,
+                A::Exn | A::NoExn => Ty::ExnRef,
+                A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => Ty::AnyRef,
+                other => return Err(anyhow!("heap type {other:?} is not generated")),
+            },
+            H::Concrete(i) | H::Exact(i) => {
+                let i = i.as_module_index().context("a type index of the module")?;
+                if is_func(i) {
+                    Ty::FuncRef
+                } else {
+                    Ty::AnyRef
+                }
+            }
+        },
+    }))
 }
 
 /// An argument of type `t`: often a value at an edge, otherwise any bits.
@@ -143,24 +167,24 @@ fn arg(t: Ty, rng: &mut Rng) -> V {
         ])),
         Ty::F64 => V::F64(r),
         Ty::V128 => V::V128((r as u128) << 64 | rng.next() as u128),
-        Ty::FuncRef | Ty::ExternRef => V::Ref { null: true },
+        Ty::FuncRef | Ty::ExternRef | Ty::AnyRef | Ty::ExnRef => V::Ref { null: true },
     }
 }
 
 /// The plan for `wasm`, arguments drawn from `seed`.
 pub fn plan(wasm: &[u8], seed: u64) -> Result<Plan> {
     use wasmparser::{ExternalKind, Payload, TypeRef};
-    let mut types: Vec<(Vec<Ty>, usize)> = Vec::new();
+    // Every type, then each function type's plan: a parameter may name a type defined after
+    // it in its recursion group.
+    let mut subs: Vec<wasmparser::SubType> = Vec::new();
     let mut funcs: Vec<u32> = Vec::new();
     let mut plan = Plan::default();
     let mut exports = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
         match payload? {
             Payload::TypeSection(r) => {
-                for t in r.into_iter_err_on_gc_types() {
-                    let f = t?;
-                    let params = f.params().iter().map(|p| ty(*p)).collect::<Result<_>>()?;
-                    types.push((params, f.results().len()));
+                for g in r {
+                    subs.extend(g?.into_types());
                 }
             }
             Payload::ImportSection(r) => {
@@ -184,6 +208,30 @@ pub fn plan(wasm: &[u8], seed: u64) -> Result<Plan> {
             _ => {}
         }
     }
+    let is_func = |i: u32| {
+        subs.get(i as usize).is_some_and(|s| {
+            matches!(
+                s.composite_type.inner,
+                wasmparser::CompositeInnerType::Func(_)
+            )
+        })
+    };
+    // Per type: the parameters' plan types (`None`: a function no call can be made to) and
+    // the number of results.
+    let mut types: Vec<(Option<Vec<Ty>>, usize)> = Vec::new();
+    for s in &subs {
+        types.push(match &s.composite_type.inner {
+            wasmparser::CompositeInnerType::Func(f) => {
+                let params = f
+                    .params()
+                    .iter()
+                    .map(|p| ty(*p, &is_func))
+                    .collect::<Result<Option<Vec<Ty>>>>()?;
+                (params, f.results().len())
+            }
+            _ => (None, 0),
+        });
+    }
     let mut rng = Rng::new(seed ^ 0x9e37_79b9_7f4a_7c15);
     for (name, kind, index) in exports {
         match kind {
@@ -192,8 +240,11 @@ pub fn plan(wasm: &[u8], seed: u64) -> Result<Plan> {
                     .get(index as usize)
                     .context("export of an unknown function")?;
                 let (params, results) = types.get(t as usize).context("unknown type")?;
-                let args = params.iter().map(|p| (*p, arg(*p, &mut rng))).collect();
-                plan.calls.push((name, args, *results));
+                // A function taking a non-null reference is not called: only nulls are made.
+                if let Some(params) = params {
+                    let args = params.iter().map(|p| (*p, arg(*p, &mut rng))).collect();
+                    plan.calls.push((name, args, *results));
+                }
             }
             ExternalKind::Global => plan.globals.push(name),
             ExternalKind::Memory => plan.memories.push(name),
@@ -203,6 +254,10 @@ pub fn plan(wasm: &[u8], seed: u64) -> Result<Plan> {
     }
     Ok(plan)
 }
+
+/// The GC heap both runtimes get (Wasmtime's through its memory limit, which its GC heap grows
+/// under; the generated linear memories are far smaller).
+const SOWA_GC_HEAP: u64 = 64 << 20;
 
 /// Ticks of the fuzzer's epoch (one per [`super::TICK`]) a step may run before the safety-net
 /// deadline stops it.
@@ -219,6 +274,8 @@ fn to_sowa(t: Ty, v: V) -> sowa_runtime::Val {
         (_, V::F64(x)) => Val::F64(x),
         (_, V::V128(x)) => Val::V128(x),
         (Ty::ExternRef, V::Ref { .. }) => Val::ExternRef(None),
+        (Ty::AnyRef, V::Ref { .. }) => Val::AnyRef(None),
+        (Ty::ExnRef, V::Ref { .. }) => Val::ExnRef(None),
         (_, V::Ref { .. }) => Val::FuncRef(None),
     }
 }
@@ -262,7 +319,7 @@ fn sowa_stop(t: &sowa_runtime::Trap) -> Stop {
         ) => Stop::Trap("null reference"),
         Some(K::CastFailure) => Stop::Trap("cast failure"),
         Some(K::ArrayOutOfBounds) => Stop::Trap("array out of bounds"),
-        Some(K::GcHeapExhausted) => Stop::Trap("GC heap out of memory"),
+        Some(K::GcHeapExhausted) => Stop::OutOfMemory,
         Some(K::UnalignedAtomic) => Stop::Trap("unaligned atomic"),
         Some(K::AtomicWaitNonSharedMemory) => Stop::Trap("atomic wait on non-shared memory"),
         None if matches!(t.reason, sowa_runtime::TrapReason::Exception(_)) => Stop::Exception,
@@ -311,7 +368,13 @@ fn sowa_linker(log: &Rc<RefCell<Vec<Event>>>) -> sowa_runtime::Linker {
 pub fn run_sowa(so: &[u8], plan: &Plan, epoch: &sowa_runtime::Epoch) -> Result<Run> {
     use sowa_runtime::{Extern, Module, Store, StoreLimits};
     let module = Module::from_bytes(so)?;
-    let store = Store::with_epoch(StoreLimits::default(), epoch.clone());
+    // A small GC heap: a huge array fails at once instead of being filled (and the comparison
+    // ends there, see `Stop::OutOfMemory`).
+    let limits = StoreLimits {
+        max_gc_heap: SOWA_GC_HEAP,
+        ..Default::default()
+    };
+    let store = Store::with_epoch(limits, epoch.clone());
     let log = Rc::new(RefCell::new(Vec::new()));
     let linker = sowa_linker(&log);
     store.set_epoch_deadline(DEADLINE_TICKS);
@@ -391,6 +454,8 @@ pub fn wasmtime_engine() -> Result<wasmtime::Engine> {
         .wasm_multi_value(true)
         .wasm_memory64(true)
         .wasm_exceptions(true)
+        .wasm_function_references(true)
+        .wasm_gc(true)
         .wasm_wide_arithmetic(true)
         .wasm_custom_page_sizes(true);
     wasmtime::Engine::new(&c).map_err(|e| anyhow!("{e}"))
@@ -405,6 +470,8 @@ fn to_wasmtime(t: Ty, v: V) -> wasmtime::Val {
         (_, V::F64(x)) => Val::F64(x),
         (_, V::V128(x)) => Val::V128(x.into()),
         (Ty::ExternRef, V::Ref { .. }) => Val::ExternRef(None),
+        (Ty::AnyRef, V::Ref { .. }) => Val::AnyRef(None),
+        (Ty::ExnRef, V::Ref { .. }) => Val::ExnRef(None),
         (_, V::Ref { .. }) => Val::FuncRef(None),
     }
 }
@@ -420,6 +487,7 @@ fn from_wasmtime(v: &wasmtime::Val) -> V {
         Val::FuncRef(f) => V::Ref { null: f.is_none() },
         Val::ExternRef(r) => V::Ref { null: r.is_none() },
         Val::ExnRef(r) => V::Ref { null: r.is_none() },
+        Val::AnyRef(r) => V::Ref { null: r.is_none() },
         _ => V::Ref { null: false },
     }
 }
@@ -440,58 +508,57 @@ fn wasmtime_stop(e: &wasmtime::Error) -> Stop {
         Some(T::NullReference) => Stop::Trap("null reference"),
         Some(T::HeapMisaligned) => Stop::Trap("unaligned atomic"),
         Some(T::AtomicWaitNonSharedMemory) => Stop::Trap("atomic wait on non-shared memory"),
+        Some(T::CastFailure) => Stop::Trap("cast failure"),
+        Some(T::ArrayOutOfBounds) => Stop::Trap("array out of bounds"),
+        Some(T::AllocationTooLarge) => Stop::OutOfMemory,
+        _ if e.is::<wasmtime::GcHeapOutOfMemory<()>>() => Stop::OutOfMemory,
         _ if e.is::<wasmtime::ThrownException>() => Stop::Exception,
         _ => Stop::Other(format!("{e:#}")),
     }
 }
 
-type WStore = wasmtime::Store<Vec<Event>>;
+/// What a Wasmtime store of the fuzzer holds: the events, and limits as small as sowa's (a
+/// huge GC array fails at once on both sides instead of being filled).
+struct WData {
+    events: Vec<Event>,
+    limits: wasmtime::StoreLimits,
+}
 
-fn wasmtime_linker(engine: &wasmtime::Engine) -> Result<wasmtime::Linker<Vec<Event>>> {
+type WStore = wasmtime::Store<WData>;
+
+fn wasmtime_linker(engine: &wasmtime::Engine) -> Result<wasmtime::Linker<WData>> {
     use wasmtime::Caller;
     let mut l = wasmtime::Linker::new(engine);
     let e = |e: wasmtime::Error| anyhow!("{e}");
-    l.func_wrap(
-        "host",
-        "log_i32",
-        |mut c: Caller<'_, Vec<Event>>, x: i32| {
-            c.data_mut()
-                .push(Event::Host("log_i32".into(), vec![V::I32(x as u32)]))
-        },
-    )
+    l.func_wrap("host", "log_i32", |mut c: Caller<'_, WData>, x: i32| {
+        c.data_mut()
+            .events
+            .push(Event::Host("log_i32".into(), vec![V::I32(x as u32)]))
+    })
     .map_err(e)?;
-    l.func_wrap(
-        "host",
-        "log_i64",
-        |mut c: Caller<'_, Vec<Event>>, x: i64| {
-            c.data_mut()
-                .push(Event::Host("log_i64".into(), vec![V::I64(x as u64)]))
-        },
-    )
+    l.func_wrap("host", "log_i64", |mut c: Caller<'_, WData>, x: i64| {
+        c.data_mut()
+            .events
+            .push(Event::Host("log_i64".into(), vec![V::I64(x as u64)]))
+    })
     .map_err(e)?;
-    l.func_wrap(
-        "host",
-        "log_f32",
-        |mut c: Caller<'_, Vec<Event>>, x: f32| {
-            c.data_mut()
-                .push(Event::Host("log_f32".into(), vec![V::F32(x.to_bits())]))
-        },
-    )
+    l.func_wrap("host", "log_f32", |mut c: Caller<'_, WData>, x: f32| {
+        c.data_mut()
+            .events
+            .push(Event::Host("log_f32".into(), vec![V::F32(x.to_bits())]))
+    })
     .map_err(e)?;
-    l.func_wrap(
-        "host",
-        "log_f64",
-        |mut c: Caller<'_, Vec<Event>>, x: f64| {
-            c.data_mut()
-                .push(Event::Host("log_f64".into(), vec![V::F64(x.to_bits())]))
-        },
-    )
+    l.func_wrap("host", "log_f64", |mut c: Caller<'_, WData>, x: f64| {
+        c.data_mut()
+            .events
+            .push(Event::Host("log_f64".into(), vec![V::F64(x.to_bits())]))
+    })
     .map_err(e)?;
     l.func_wrap(
         "host",
         "add",
-        |mut c: Caller<'_, Vec<Event>>, a: i32, b: i32| -> i32 {
-            c.data_mut().push(Event::Host(
+        |mut c: Caller<'_, WData>, a: i32, b: i32| -> i32 {
+            c.data_mut().events.push(Event::Host(
                 "add".into(),
                 vec![V::I32(a as u32), V::I32(b as u32)],
             ));
@@ -506,11 +573,18 @@ fn wasmtime_linker(engine: &wasmtime::Engine) -> Result<wasmtime::Linker<Vec<Eve
 pub fn run_wasmtime(engine: &wasmtime::Engine, wasm: &[u8], plan: &Plan) -> Result<Run> {
     let module = wasmtime::Module::new(engine, wasm).map_err(|e| anyhow!("{e:?}"))?;
     let linker = wasmtime_linker(engine)?;
-    let mut store: WStore = wasmtime::Store::new(engine, Vec::new());
+    let data = WData {
+        events: Vec::new(),
+        limits: wasmtime::StoreLimitsBuilder::new()
+            .memory_size(SOWA_GC_HEAP as usize)
+            .build(),
+    };
+    let mut store: WStore = wasmtime::Store::new(engine, data);
+    store.limiter(|d| &mut d.limits);
     store.set_epoch_deadline(DEADLINE_TICKS);
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => {
-            store.data_mut().push(Event::Instantiate(Ok(())));
+            store.data_mut().events.push(Event::Instantiate(Ok(())));
             i
         }
         Err(e) => {
@@ -518,9 +592,9 @@ pub fn run_wasmtime(engine: &wasmtime::Engine, wasm: &[u8], plan: &Plan) -> Resu
                 Stop::Other(_) => Stop::Other("not instantiated".into()),
                 s => s,
             };
-            store.data_mut().push(Event::Instantiate(Err(stop)));
+            store.data_mut().events.push(Event::Instantiate(Err(stop)));
             return Ok(Run {
-                events: std::mem::take(store.data_mut()),
+                events: std::mem::take(&mut store.data_mut().events),
             });
         }
     };
@@ -535,13 +609,13 @@ pub fn run_wasmtime(engine: &wasmtime::Engine, wasm: &[u8], plan: &Plan) -> Resu
             .call(&mut store, &vals, &mut out)
             .map(|()| out.iter().map(from_wasmtime).collect())
             .map_err(|e| wasmtime_stop(&e));
-        store.data_mut().push(Event::Call {
+        store.data_mut().events.push(Event::Call {
             name: name.clone(),
             args: args.iter().map(|a| a.1).collect(),
             result,
         });
     }
-    let mut events = std::mem::take(store.data_mut());
+    let mut events = std::mem::take(&mut store.data_mut().events);
     for name in &plan.globals {
         let g = instance
             .get_global(&mut store, name)
