@@ -74,7 +74,7 @@ pub fn generate(seed: u64, imports: &[u8]) -> Result<Vec<u8>> {
     let len = 1024 + (rng.next() % 8192) as usize;
     let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
     let mut u = arbitrary::Unstructured::new(&bytes);
-    let mut m = wasm_smith::Module::new(config(imports, seed % 2 == 0), &mut u)
+    let mut m = wasm_smith::Module::new(config(imports, seed.is_multiple_of(2)), &mut u)
         .map_err(|e| anyhow!("wasm-smith: {e}"))?;
     m.ensure_termination(FUEL)
         .map_err(|e| anyhow!("wasm-smith: {e}"))?;
