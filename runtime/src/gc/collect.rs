@@ -33,7 +33,7 @@ use crate::store::StoreInner;
 use crate::types_registry::TypeInfo;
 use crate::vmcontext::VMLimits;
 use sowa_targets::gc::{i31, object};
-use sowa_targets::{HeapType, ValType};
+use sowa_targets::{CompositeKind, HeapType, TypeSpace, ValType};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
@@ -116,8 +116,32 @@ impl Marker<'_> {
 
 /// Whether values of type `t` (canonical) are GC references.
 pub(crate) fn is_gc(t: ValType) -> bool {
-    use crate::types_registry::Canonical;
-    matches!(t, ValType::Ref(r) if matches!(r.heap.top(&Canonical), HeapType::Any | HeapType::Extern))
+    is_gc_in(t, &crate::types_registry::Canonical)
+}
+
+/// [`is_gc`] against `space`: during a collection, the registry's types already read-locked
+/// (taking the lock again on the same thread could wait behind a writer for ever).
+fn is_gc_in(t: ValType, space: &impl TypeSpace) -> bool {
+    matches!(t, ValType::Ref(r) if matches!(r.heap.top(space), HeapType::Any | HeapType::Extern))
+}
+
+/// The registry's types, held for a collection, as a [`TypeSpace`] (id `i` at index `i - 1`).
+struct Held<'t>(&'t [Arc<TypeInfo>]);
+
+impl TypeSpace for Held<'_> {
+    fn kind(&self, id: u32) -> CompositeKind {
+        (id as usize)
+            .checked_sub(1)
+            .and_then(|i| self.0.get(i))
+            .map_or(CompositeKind::Func, |t| t.sub.kind())
+    }
+    fn is_sub(&self, a: u32, b: u32) -> bool {
+        a == b
+            || (a as usize)
+                .checked_sub(1)
+                .and_then(|i| self.0.get(i))
+                .is_some_and(|t| t.is_sub_of(b))
+    }
 }
 
 /// Collects `store`'s garbage; false when it cannot now (the store's object lists are being
@@ -132,6 +156,8 @@ pub(crate) fn collect(store: &StoreInner) -> bool {
         mark = NEXT_MARK.fetch_add(1, Ordering::Relaxed);
     }
     crate::types_registry::with_all(|types| {
+        let held = Held(types);
+        let is_gc = |t: ValType| is_gc_in(t, &held);
         let mut m = Marker {
             mark,
             gray: Vec::new(),

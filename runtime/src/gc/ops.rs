@@ -42,6 +42,13 @@ fn elem_type(t: &TypeInfo) -> Option<FieldType> {
     }
 }
 
+/// Bytes of an element of array type `ty` (a module type index).
+fn elem_size(i: &InstanceData, ty: u32) -> Option<u32> {
+    info(i, ty)
+        .and_then(elem_type)
+        .map(|e| e.storage.byte_size())
+}
+
 /// The length of the array at `arr`.
 ///
 /// # Safety
@@ -93,10 +100,7 @@ pub(crate) fn array_fill(
     n: u32,
 ) -> u32 {
     let i = inst(vmctx);
-    let Some(size) = info(i, ty)
-        .and_then(elem_type)
-        .map(|e| e.storage.byte_size())
-    else {
+    let Some(size) = elem_size(i, ty) else {
         return ARRAY_BOUNDS;
     };
     // SAFETY: compiled code passes a live, non-null array of this type.
@@ -123,10 +127,7 @@ pub(crate) fn array_copy(
     n: u32,
 ) -> u32 {
     let i = inst(vmctx);
-    let Some(size) = info(i, ty)
-        .and_then(elem_type)
-        .map(|e| e.storage.byte_size())
-    else {
+    let Some(size) = elem_size(i, ty) else {
         return ARRAY_BOUNDS;
     };
     // SAFETY: compiled code passes live, non-null arrays (the validator checked that their
@@ -157,10 +158,7 @@ pub(crate) fn array_init_data(
     n: u32,
 ) -> u32 {
     let i = inst(vmctx);
-    let Some(size) = info(i, ty)
-        .and_then(elem_type)
-        .map(|e| e.storage.byte_size())
-    else {
+    let Some(size) = elem_size(i, ty) else {
         return ARRAY_BOUNDS;
     };
     // SAFETY: compiled code passes a live, non-null array.
@@ -221,10 +219,7 @@ pub(crate) fn array_init_elem(
 
 pub(crate) fn array_new_data(vmctx: *mut u8, ty: u32, data: u32, off: u32, n: u32) -> usize {
     let i = inst(vmctx);
-    let Some(size) = info(i, ty)
-        .and_then(elem_type)
-        .map(|e| e.storage.byte_size())
-    else {
+    let Some(size) = elem_size(i, ty) else {
         return 0;
     };
     let bytes = n as u64 * size as u64;
