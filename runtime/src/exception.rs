@@ -4,8 +4,9 @@
 //! A tag is a record in the store; every context that defines or imports it points at it
 //! (`vmctx` tag slots), and an exception carries a pointer to it: two tags are the same tag
 //! exactly when the pointers are equal, which is what a `catch` compares in compiled code.
-//! An exception is a record in the store too, alive until the store is dropped or reset:
-//! there is no collector yet (issue 15), so a guest that throws without end grows its store.
+//! An exception is a record in the store too, alive until the store is dropped or reset: it
+//! is not a GC object (the collector treats its values as roots), so a guest that throws
+//! without end grows its store.
 
 use crate::store::StoreInner;
 use sowa_targets::FuncType;
