@@ -2,9 +2,9 @@
 //! `extern`.
 //!
 //! References are 64-bit values encoded as `sowa_targets::gc` describes. Field and element
-//! reads and writes, lengths, null and bounds checks, i31s and `ref.eq` are compiled in place;
-//! allocation, bulk operations and casts call the runtime (`gc_*`, `array_*` and `ref_test`
-//! builtins). `any.convert_extern` and `extern.convert_any` compile to nothing: host
+//! reads and writes, lengths, null and bounds checks, i31s, `ref.eq` and the exact-type test
+//! of a cast to a concrete type are compiled in place; allocation, bulk operations and the
+//! other casts call the runtime (`gc_*`, `array_*` and `ref_test` builtins). `any.convert_extern` and `extern.convert_any` compile to nothing: host
 //! references are objects of the same heap.
 
 use super::{ir_type, trap_code, trusted, FuncTranslator};
@@ -12,6 +12,7 @@ use crate::error::Result;
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder, MemFlagsData, Value};
 use sowa_targets::builtins::Builtin;
 use sowa_targets::gc::{heap_code, object, struct_layout, FieldType, StorageType};
+use sowa_targets::vmctx::funcref;
 use sowa_targets::{CompositeType, HeapType, RefType, TrapKind};
 use wasmparser::Operator;
 
@@ -144,11 +145,62 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         } else if to.heap == HeapType::I31 {
             let bit = self.b.ins().band_imm_u(r, 1);
             self.b.ins().ireduce(types::I32, bit)
+        } else if let HeapType::Concrete(t) = to.heap {
+            self.test_concrete(r, t, join);
+            return self.join(join);
         } else {
-            let code = self.i32const(heap_code(to.heap));
-            self.call_builtin(Builtin::ref_test, &[r, code])[0]
+            self.call_ref_test(r, to.heap)
         };
         self.b.ins().jump(join, &[v.into()]);
+        self.join(join)
+    }
+
+    fn call_ref_test(&mut self, r: Value, heap: HeapType) -> Value {
+        let code = self.i32const(heap_code(heap));
+        self.call_builtin(Builtin::ref_test, &[r, code])[0]
+    }
+
+    /// Ends at `join` (its parameter the answer) the test of the non-null `r` against concrete
+    /// type `t`: the object's (or function's) type id against `t`'s, in place; when they
+    /// differ and `t` may have subtypes, the registry decides.
+    fn test_concrete(&mut self, r: Value, t: u32, join: ir::Block) {
+        let sub = &self.env.manifest.info.types[t as usize];
+        let (is_final, is_func) = (sub.is_final, sub.as_func().is_some());
+        let expected = self.vmctx_load(types::I32, self.env.offsets.type_id(t), true);
+        let actual = if is_func {
+            self.b
+                .ins()
+                .load(types::I32, trusted(), r, funcref::TYPE_ID as i32)
+        } else {
+            // An i31 is of no concrete type.
+            let object = self.b.create_block();
+            let no = self.b.ins().iconst(types::I32, 0);
+            let bit = self.b.ins().band_imm_u(r, 1);
+            self.b.ins().brif(bit, join, &[no.into()], object, &[]);
+            self.b.seal_block(object);
+            self.b.switch_to_block(object);
+            self.b
+                .ins()
+                .load(types::I32, trusted(), r, object::TYPE_ID as i32)
+        };
+        let same = self.b.ins().icmp(IntCC::Equal, actual, expected);
+        if is_final {
+            // A final type has no subtypes: only its own id is of it.
+            let v = self.b.ins().uextend(types::I32, same);
+            self.b.ins().jump(join, &[v.into()]);
+            return;
+        }
+        let slow = self.b.create_block();
+        let yes = self.b.ins().iconst(types::I32, 1);
+        self.b.ins().brif(same, join, &[yes.into()], slow, &[]);
+        self.b.seal_block(slow);
+        self.b.switch_to_block(slow);
+        let v = self.call_ref_test(r, HeapType::Concrete(t));
+        self.b.ins().jump(join, &[v.into()]);
+    }
+
+    /// Seals `join` and continues there; its parameter is the answer.
+    fn join(&mut self, join: ir::Block) -> Value {
         self.b.seal_block(join);
         self.b.switch_to_block(join);
         self.b.block_params(join)[0]
