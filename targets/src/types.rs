@@ -174,6 +174,13 @@ impl RefType {
         self.heap.top(space) == HeapType::Any
     }
 
+    /// Whether values of this type are references to objects of the GC heap, which the
+    /// collector must find: the `any` and `extern` hierarchies (functions and exceptions live
+    /// elsewhere).
+    pub fn is_gc_ref(self, space: &(impl TypeSpace + ?Sized)) -> bool {
+        matches!(self.heap.top(space), HeapType::Any | HeapType::Extern)
+    }
+
     /// Whether values of this type are exceptions (`exn` and `noexn`).
     pub fn is_exn(self) -> bool {
         matches!(self.heap, HeapType::Exn | HeapType::NoExn)
@@ -213,6 +220,11 @@ impl ValType {
             (ValType::Ref(a), ValType::Ref(b)) => a.is_subtype_of(b, space),
             (a, b) => a == b,
         }
+    }
+
+    /// Whether values of this type are GC references (see [`RefType::is_gc_ref`]).
+    pub fn is_gc_ref(self, space: &(impl TypeSpace + ?Sized)) -> bool {
+        matches!(self, ValType::Ref(r) if r.is_gc_ref(space))
     }
 
     /// This type with its concrete heap type (if any) renumbered by `map`.

@@ -320,33 +320,21 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             Operator::ArrayNewData {
                 array_type_index,
                 array_data_index,
-            } => {
-                let (off, n) = self.pop2();
-                let t = self.i32const(array_type_index);
-                let d = self.i32const(array_data_index);
-                let p = self.call_builtin(Builtin::array_new_data, &[t, d, off, n])[0];
-                let short = self.b.ins().icmp_imm_u(IntCC::Equal, p, 1);
-                self.b
-                    .ins()
-                    .trapnz(short, trap_code(TrapKind::MemoryOutOfBounds));
-                self.b.ins().trapz(p, trap_code(TrapKind::GcHeapExhausted));
-                self.push(p);
-            }
+            } => self.array_from_segment(
+                Builtin::array_new_data,
+                array_type_index,
+                array_data_index,
+                TrapKind::MemoryOutOfBounds,
+            ),
             Operator::ArrayNewElem {
                 array_type_index,
                 array_elem_index,
-            } => {
-                let (off, n) = self.pop2();
-                let t = self.i32const(array_type_index);
-                let e = self.i32const(array_elem_index);
-                let p = self.call_builtin(Builtin::array_new_elem, &[t, e, off, n])[0];
-                let short = self.b.ins().icmp_imm_u(IntCC::Equal, p, 1);
-                self.b
-                    .ins()
-                    .trapnz(short, trap_code(TrapKind::TableOutOfBounds));
-                self.b.ins().trapz(p, trap_code(TrapKind::GcHeapExhausted));
-                self.push(p);
-            }
+            } => self.array_from_segment(
+                Builtin::array_new_elem,
+                array_type_index,
+                array_elem_index,
+                TrapKind::TableOutOfBounds,
+            ),
             Operator::ArrayGet { array_type_index }
             | Operator::ArrayGetS { array_type_index }
             | Operator::ArrayGetU { array_type_index } => {
@@ -471,6 +459,20 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// `array.new_data` or `array.new_elem` (`builtin`) of array type `ty` from segment `seg`:
+    /// the builtin answers 1 when the segment is too short (trap `short`), 0 when the heap is
+    /// full.
+    fn array_from_segment(&mut self, builtin: Builtin, ty: u32, seg: u32, short: TrapKind) {
+        let (off, n) = self.pop2();
+        let t = self.i32const(ty);
+        let s = self.i32const(seg);
+        let p = self.call_builtin(builtin, &[t, s, off, n])[0];
+        let too_short = self.b.ins().icmp_imm_u(IntCC::Equal, p, 1);
+        self.b.ins().trapnz(too_short, trap_code(short));
+        self.b.ins().trapz(p, trap_code(TrapKind::GcHeapExhausted));
+        self.push(p);
     }
 
     /// Traps on an `array.init_*` status: 1 out of the array, 2 out of the segment (`seg`).

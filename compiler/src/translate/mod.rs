@@ -204,7 +204,7 @@ pub fn translate_function(
         let ty = ir_type(ft.params[i]);
         let var = t.b.declare_var(ty);
         t.b.def_var(var, *p);
-        if is_gc_ref(ft.params[i], space) {
+        if ft.params[i].is_gc_ref(space) {
             t.b.declare_var_needs_stack_map(var);
         }
         t.locals.push((var, ty));
@@ -223,7 +223,7 @@ pub fn translate_function(
             let var = t.b.declare_var(irt);
             let zero = t.zero(irt);
             t.b.def_var(var, zero);
-            if is_gc_ref(ty, space) {
+            if ty.is_gc_ref(space) {
                 t.b.declare_var_needs_stack_map(var);
             }
             t.locals.push((var, irt));
@@ -249,12 +249,6 @@ pub fn translate_function(
     ops.finish()?;
     t.b.finalize(env.frontend_config);
     Ok(validator.into_allocations())
-}
-
-/// Whether values of type `t` are references the collector must find: objects of the GC heap
-/// (the `any` and `extern` hierarchies; functions and exceptions live elsewhere).
-pub fn is_gc_ref(t: ValType, space: &[sowa_targets::SubType]) -> bool {
-    matches!(t, ValType::Ref(r) if r.is_any(space) || r.heap.top(space) == sowa_targets::HeapType::Extern)
 }
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {

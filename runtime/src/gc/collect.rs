@@ -33,7 +33,7 @@ use crate::store::StoreInner;
 use crate::types_registry::TypeInfo;
 use crate::vmcontext::VMLimits;
 use sowa_targets::gc::{i31, object};
-use sowa_targets::{CompositeKind, HeapType, TypeSpace, ValType};
+use sowa_targets::{CompositeKind, TypeSpace, ValType};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
@@ -116,16 +116,12 @@ impl Marker<'_> {
 
 /// Whether values of type `t` (canonical) are GC references.
 pub(crate) fn is_gc(t: ValType) -> bool {
-    is_gc_in(t, &crate::types_registry::Canonical)
+    t.is_gc_ref(&crate::types_registry::Canonical)
 }
 
-/// [`is_gc`] against `space`: during a collection, the registry's types already read-locked
-/// (taking the lock again on the same thread could wait behind a writer for ever).
-fn is_gc_in(t: ValType, space: &impl TypeSpace) -> bool {
-    matches!(t, ValType::Ref(r) if matches!(r.heap.top(space), HeapType::Any | HeapType::Extern))
-}
-
-/// The registry's types, held for a collection, as a [`TypeSpace`] (id `i` at index `i - 1`).
+/// The registry's types, held for a collection, as a [`TypeSpace`] (id `i` at index `i - 1`):
+/// what a collection asks instead of [`crate::types_registry::Canonical`], whose lock it holds
+/// already (taking it again on the same thread could wait behind a writer for ever).
 struct Held<'t>(&'t [Arc<TypeInfo>]);
 
 impl TypeSpace for Held<'_> {
@@ -157,7 +153,7 @@ pub(crate) fn collect(store: &StoreInner) -> bool {
     }
     crate::types_registry::with_all(|types| {
         let held = Held(types);
-        let is_gc = |t: ValType| is_gc_in(t, &held);
+        let is_gc = |t: ValType| t.is_gc_ref(&held);
         let mut m = Marker {
             mark,
             gray: Vec::new(),

@@ -239,16 +239,7 @@ pub(crate) fn elem_item(
 fn allocates(seg: &ElementSegment) -> bool {
     match &seg.items {
         ElemItems::Funcs { .. } => false,
-        ElemItems::Exprs(items) => items.iter().flat_map(|e| &e.0).any(|op| {
-            matches!(
-                op,
-                ConstOp::StructNew(_)
-                    | ConstOp::StructNewDefault(_)
-                    | ConstOp::ArrayNew(_)
-                    | ConstOp::ArrayNewDefault(_)
-                    | ConstOp::ArrayNewFixed(..)
-            )
-        }),
+        ElemItems::Exprs(items) => items.iter().flat_map(|e| &e.0).any(ConstOp::allocates),
     }
 }
 

@@ -77,9 +77,9 @@ impl ModuleInfo {
     /// GC object (a local of such a type holds one only if one of these gave it, i31s and
     /// null aside), so the compiler finds references in stack frames only for such modules.
     pub fn uses_gc_refs(&self) -> bool {
-        use crate::{CompositeType, HeapType, ValType};
+        use crate::{CompositeType, ValType};
         let space = &self.types[..];
-        let gc = |t: &ValType| matches!(t, ValType::Ref(r) if matches!(r.heap.top(space), HeapType::Any | HeapType::Extern));
+        let gc = |t: &ValType| t.is_gc_ref(space);
         self.types.iter().any(|t| match &t.composite {
             CompositeType::Func(f) => f.params.iter().chain(&f.results).any(gc),
             CompositeType::Struct(_) | CompositeType::Array(_) => true,
@@ -513,6 +513,20 @@ pub enum ConstOp {
     ArrayNewFixed(u32, u32),
     /// `any.convert_extern` or `extern.convert_any`: nothing changes.
     Convert,
+}
+
+impl ConstOp {
+    /// Whether it allocates a GC object (`struct.new*`, `array.new*`).
+    pub fn allocates(&self) -> bool {
+        matches!(
+            self,
+            ConstOp::StructNew(_)
+                | ConstOp::StructNewDefault(_)
+                | ConstOp::ArrayNew(_)
+                | ConstOp::ArrayNewDefault(_)
+                | ConstOp::ArrayNewFixed(..)
+        )
+    }
 }
 
 /// An element segment.
