@@ -113,7 +113,6 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     let env = environ::parse(wasm, options.proposals)?;
     let mut manifest = env.manifest;
     manifest.assign_funcref_slots();
-    manifest.info.wasm_sha256 = wasm_hash(wasm);
     manifest.info.compiled_by = sowa_targets::artifact::CompiledBy {
         compiler: format!(
             "sowac {} (cranelift {})",
@@ -159,14 +158,24 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     } else {
         Default::default()
     };
-    let mut funcs = codegen::compile_bodies(
-        &*isa,
-        &tenv,
-        env.bodies,
-        &inlinable,
-        options.jobs,
-        options.progress,
-    )?;
+    // Hashing the module and laying out memory 0's image are serial work in proportion to the
+    // module's data (tens of milliseconds for a module with 20 MB of data, as much as its
+    // functions take to compile): done on a thread of their own while the functions compile.
+    let page = options.arch.max_page_size();
+    let (compiled, (wasm_sha256, image)) = std::thread::scope(|s| {
+        let side = s.spawn(|| (wasm_hash(wasm), image::build(&manifest, &env.data, page)));
+        let compiled = codegen::compile_bodies(
+            &*isa,
+            &tenv,
+            env.bodies,
+            &inlinable,
+            options.jobs,
+            options.progress,
+        );
+        let side = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (compiled, side)
+    });
+    let mut funcs = compiled?;
     let num_defined = funcs.len();
 
     let entry_types: BTreeSet<u32> = manifest.func_types[imported_funcs as usize..]
@@ -205,10 +214,9 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     manifest.handlers = text.handlers;
     manifest.stack_maps = text.stack_maps;
 
+    manifest.info.wasm_sha256 = wasm_sha256;
     // Data segments: each starts on a page so that a loader can map it copy-on-write. Those
     // that memory 0's image holds need no bytes of their own: they are never read again.
-    let page = options.arch.max_page_size();
-    let image = image::build(&manifest, &env.data, page);
     let mut data = Vec::new();
     let mut data_len = 0u64;
     for (i, (seg, bytes)) in manifest.data.iter_mut().zip(&env.data).enumerate() {
