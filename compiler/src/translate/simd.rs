@@ -9,7 +9,9 @@
 use super::FuncTranslator;
 use crate::error::Result;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, Endianness, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{
+    types, Endianness, InstBuilder, InstructionData, MemFlagsData, Opcode, Type, Value,
+};
 use wasmparser::{MemArg, Operator};
 
 use types::{F32X4, F64X2, I16, I16X8, I32, I32X4, I64X2, I8, I8X16};
@@ -26,6 +28,21 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             v
         } else {
             self.b.ins().bitcast(ty, lanes(), v)
+        }
+    }
+
+    /// `v` in the lane type it was computed in, before its bitcast to the stack's `I8X16`: a
+    /// store writes the same bytes either way, and a float vector stored as floats stays in the
+    /// float domain (`movupd`, not `movdqu`), as Wasmtime stores it.
+    fn as_computed(&self, v: Value) -> Value {
+        let dfg = &self.b.func.dfg;
+        match dfg.value_def(v).inst().map(|i| &dfg.insts[i]) {
+            Some(InstructionData::LoadNoOffset {
+                opcode: Opcode::Bitcast,
+                arg,
+                ..
+            }) if dfg.value_type(*arg).is_vector() => *arg,
+            _ => v,
         }
     }
 
@@ -208,7 +225,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.push(v);
             }
             O::V128Store { memarg } => {
-                let v = self.pop_v(I8X16);
+                let v = self.pop();
+                let v = self.as_computed(v);
                 let (addr, off) = self.simd_addr(memarg, 16);
                 self.b.ins().store(f(), v, addr, off);
             }
