@@ -160,21 +160,31 @@ fn compile_module(wasm: &[u8], options: &Options) -> Result<Vec<u8>> {
     };
     // Hashing the module and laying out memory 0's image are serial work in proportion to the
     // module's data (tens of milliseconds for a module with 20 MB of data, as much as its
-    // functions take to compile): done on a thread of their own while the functions compile.
+    // functions take to compile): done on a thread of their own while the functions compile,
+    // except with `jobs: 1`, which promises no thread is spawned (qemu-user on some hosts hangs
+    // in pthread_create; CI runs the aarch64 spec suites that way).
     let page = options.arch.max_page_size();
-    let (compiled, (wasm_sha256, image)) = std::thread::scope(|s| {
-        let side = s.spawn(|| (wasm_hash(wasm), image::build(&manifest, &env.data, page)));
-        let compiled = codegen::compile_bodies(
+    let side = || (wasm_hash(wasm), image::build(&manifest, &env.data, page));
+    let compile = |bodies| {
+        codegen::compile_bodies(
             &*isa,
             &tenv,
-            env.bodies,
+            bodies,
             &inlinable,
             options.jobs,
             options.progress,
-        );
-        let side = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (compiled, side)
-    });
+        )
+    };
+    let (compiled, (wasm_sha256, image)) = if options.jobs == 1 {
+        (compile(env.bodies), side())
+    } else {
+        std::thread::scope(|s| {
+            let side = s.spawn(side);
+            let compiled = compile(env.bodies);
+            let side = side.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (compiled, side)
+        })
+    };
     let mut funcs = compiled?;
     let num_defined = funcs.len();
 
