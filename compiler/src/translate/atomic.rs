@@ -168,7 +168,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 
     fn atomic(&mut self, kind: Op, memarg: &MemArg, ty: Type, access: Type) {
-        let flags = Self::heap_flags();
+        let flags = self.heap_flags;
         let bytes = access.bytes();
         // The operands above the address.
         let operands = match kind {

@@ -12,7 +12,7 @@
 
 use super::{trap_code, trusted, FuncTranslator};
 use crate::error::Result;
-use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{types, AliasRegion, InstBuilder, MemFlagsData, Type, Value};
 use sowa_targets::builtins::Builtin;
 use sowa_targets::vmctx::memory;
 use sowa_targets::TrapKind;
@@ -56,10 +56,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .load(types::I64, trusted(), def, memory::LENGTH as i32)
     }
 
-    pub(super) fn heap_flags() -> MemFlagsData {
+    /// Flags of an access to linear memory, in `region` (see `regions`).
+    pub(super) fn heap_flags_in(region: AliasRegion) -> MemFlagsData {
         MemFlagsData::new()
             .with_endianness(cranelift_codegen::ir::Endianness::Little)
             .with_trap_code(Some(trap_code(TrapKind::MemoryOutOfBounds)))
+            .with_alias_region(Some(region))
     }
 
     /// `v` (an address, length or page count of a 32-bit or 64-bit memory) as an `i64`.
@@ -124,7 +126,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             Ext::None => ty.bytes(),
         };
         let (addr, off) = self.heap_addr(memarg, index, bytes);
-        let f = Self::heap_flags();
+        let f = self.heap_flags;
         let ins = self.b.ins();
         let v = match ext {
             Ext::None => ins.load(ty, f, addr, off),
@@ -141,7 +143,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn store(&mut self, memarg: &MemArg, bytes: u8) {
         let (index, v) = self.pop2();
         let (addr, off) = self.heap_addr(memarg, index, bytes as u32);
-        let f = Self::heap_flags();
+        let f = self.heap_flags;
         let wide = self.b.func.dfg.value_type(v) == types::I64;
         let ins = self.b.ins();
         match bytes {

@@ -12,6 +12,7 @@ mod exceptions;
 mod gc;
 mod memory;
 mod numeric;
+mod regions;
 mod relaxed;
 mod simd;
 mod variables;
@@ -118,6 +119,9 @@ pub struct FuncTranslator<'a, 'f> {
     /// Depth of blocks opened while unreachable, skipped until their `end`.
     unreachable_depth: u32,
     mem_bases: Vec<Value>,
+    /// Flags of every access to linear memory: little-endian, trapping as out of bounds, in the
+    /// linear-memory alias region.
+    heap_flags: MemFlagsData,
     /// Landing pads of the enclosing `try_table`s, innermost last: calls made inside one
     /// unwind to its pad.
     handlers: Vec<ir::Block>,
@@ -179,6 +183,7 @@ pub fn translate_function(
         flags,
     });
     b.func.stack_limit = Some(limit);
+    let heap_region = regions::linear_memory(b.func);
 
     let mut t = FuncTranslator {
         env,
@@ -190,6 +195,7 @@ pub fn translate_function(
         reachable: true,
         unreachable_depth: 0,
         mem_bases: Vec::new(),
+        heap_flags: FuncTranslator::heap_flags_in(heap_region),
         handlers: Vec::new(),
         try_catches: Vec::new(),
         mem_types: Vec::new(),

@@ -152,7 +152,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// A scalar load of `ty` from memory, for splats and lane loads.
     fn load_scalar(&mut self, memarg: &MemArg, ty: Type) -> Value {
         let (addr, off) = self.simd_addr(memarg, ty.bytes());
-        self.b.ins().load(ty, Self::heap_flags(), addr, off)
+        self.b.ins().load(ty, self.heap_flags, addr, off)
     }
 
     fn load_lane(&mut self, memarg: &MemArg, ty: Type, lane: u8) {
@@ -166,7 +166,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let v = self.pop_v(ty);
         let x = self.b.ins().extractlane(v, lane);
         let (addr, off) = self.simd_addr(memarg, ty.lane_type().bytes());
-        self.b.ins().store(Self::heap_flags(), x, addr, off);
+        self.b.ins().store(self.heap_flags, x, addr, off);
     }
 
     /// Widens the low or high half of `a` (lanes of `ty`), signed or not.
@@ -217,7 +217,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// Translates a SIMD operator; returns false if `op` is not one.
     pub(super) fn translate_simd(&mut self, op: &Operator<'_>) -> Result<bool> {
         use Operator as O;
-        let f = Self::heap_flags;
+        let heap = self.heap_flags;
+        let f = || heap;
         match op {
             O::V128Load { memarg } => {
                 let (addr, off) = self.simd_addr(memarg, 16);

@@ -2,7 +2,7 @@
 
 use super::{ir_type, trusted, trusted_readonly, FuncTranslator};
 use crate::error::Result;
-use cranelift_codegen::ir::{types, InstBuilder, Value};
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
 use wasmparser::Operator;
 
 impl<'a, 'f> FuncTranslator<'a, 'f> {
@@ -23,13 +23,15 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             }
             Operator::GlobalGet { global_index } => {
                 let (addr, offset, ty) = self.global_addr(global_index);
-                let v = self.b.ins().load(ty, trusted(), addr, offset);
+                let flags = self.global_flags(global_index);
+                let v = self.b.ins().load(ty, flags, addr, offset);
                 self.push(v);
             }
             Operator::GlobalSet { global_index } => {
                 let v = self.pop();
                 let (addr, offset, _) = self.global_addr(global_index);
-                self.b.ins().store(trusted(), v, addr, offset);
+                let flags = self.global_flags(global_index);
+                self.b.ins().store(flags, v, addr, offset);
             }
             Operator::Drop => {
                 self.pop();
@@ -42,6 +44,13 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Flags of an access to global `index`'s cell: in its own alias region (see `regions`).
+    fn global_flags(&mut self, index: u32) -> MemFlagsData {
+        let imported = self.env.manifest.info.num_imported_globals();
+        let region = super::regions::global(self.b.func, index, imported);
+        trusted().with_alias_region(Some(region))
     }
 
     /// Address (base value and offset) and type of global `index`'s cell.
