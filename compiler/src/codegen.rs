@@ -99,6 +99,8 @@ pub fn isa(arch: Arch, opt: OptLevel, cpu: &[Feature]) -> Result<OwnedTargetIsa>
 pub struct CompiledFunc {
     /// Machine code.
     pub code: Vec<u8>,
+    /// Alignment `code` needs (that of its constants), met even if above the target's.
+    pub align: u32,
     /// Direct calls to patch: (offset in `code`, callee function index, kind).
     pub calls: Vec<(u32, u32, CallReloc)>,
     /// Traps: (offset in `code`, kind, wasm offset).
@@ -192,6 +194,7 @@ fn compile_one(
     }
     Ok(CompiledFunc {
         code: buffer.data().to_vec(),
+        align: buffer.alignment,
         calls,
         traps,
         locs,
@@ -327,7 +330,7 @@ pub fn layout_text(arch: Arch, funcs: &[CompiledFunc], first_defined: u32) -> Re
     let mut handlers = Vec::new();
     let mut stack_maps = Vec::new();
     for f in funcs {
-        bytes.resize(bytes.len().next_multiple_of(align), 0);
+        bytes.resize(bytes.len().next_multiple_of(align.max(f.align as usize)), 0);
         let start = bytes.len() as u32;
         bytes.extend_from_slice(&f.code);
         spans.push(Span {
@@ -392,6 +395,15 @@ mod tests {
         let manifest = include_str!("../../Cargo.toml");
         let pin = format!("cranelift-codegen = {{ version = \"={CRANELIFT_VERSION}\"");
         assert!(manifest.contains(&pin), "update CRANELIFT_VERSION");
+    }
+
+    #[test]
+    fn functions_are_aligned_as_cranelift_prefers() {
+        for arch in [Arch::X86_64, Arch::Aarch64] {
+            let isa = isa(arch, OptLevel::Speed, &[]).unwrap();
+            let preferred = isa.function_alignment().preferred;
+            assert_eq!(arch.function_alignment(), u64::from(preferred), "{arch}");
+        }
     }
 
     #[test]
