@@ -398,12 +398,29 @@ mod tests {
     }
 
     #[test]
-    fn functions_are_aligned_as_cranelift_prefers() {
+    fn functions_are_aligned_as_cranelift_requires() {
         for arch in [Arch::X86_64, Arch::Aarch64] {
             let isa = isa(arch, OptLevel::Speed, &[]).unwrap();
-            let preferred = isa.function_alignment().preferred;
-            assert_eq!(arch.function_alignment(), u64::from(preferred), "{arch}");
+            let minimum = u64::from(isa.function_alignment().minimum);
+            assert_eq!(arch.function_alignment() % minimum, 0, "{arch}");
         }
+    }
+
+    #[test]
+    fn a_function_whose_constants_need_more_alignment_gets_it() {
+        let func = |len: usize, align: u32| CompiledFunc {
+            code: vec![0xc3; len],
+            align,
+            calls: Vec::new(),
+            traps: Vec::new(),
+            locs: Vec::new(),
+            handlers: Vec::new(),
+            stack_maps: Vec::new(),
+        };
+        let funcs = [func(9, 1), func(9, 1), func(9, 64), func(3, 1)];
+        let text = layout_text(Arch::X86_64, &funcs, 0).unwrap();
+        let starts: Vec<u32> = text.spans.iter().map(|s| s.offset).collect();
+        assert_eq!(starts, [0, 16, 64, 80]);
     }
 
     #[test]
