@@ -92,11 +92,13 @@ impl Arch {
     }
 
     /// Alignment of each function in the text section (a function whose constants need more
-    /// gets more). 16, not Cranelift's preferred 32 (what Wasmtime uses): measured with 32, the
-    /// same code moved single kernels by up to 20 % either way (dijkstra's SIMD build 1.00x ->
-    /// 1.24x Wasmtime, floyd's scalar build 1.03x -> 0.81x) and nothing in whole runs, so where
-    /// loops fall matters and 32 is not better on average; with 16, small modules' functions
-    /// happen to fall where Wasmtime's do, so the benchmark compares like with like.
+    /// gets more). 16, not Cranelift's preferred 32 (what Wasmtime uses): where loops fall moves
+    /// the same code by up to 20 % either way, and 32 is not better on average. Measured by
+    /// starting every function 0, 16, 32 or 48 bytes past a 64-byte boundary (two runs of
+    /// `bench --only dijkstra,floyd,quicksort,jacobi2d --quick` each): floyd's scalar build took
+    /// 0.79-1.01x Wasmtime's time, its SIMD build 1.00-1.23x, dijkstra's SIMD build 1.00-1.24x,
+    /// with no offset best for all; whole runs of CPython did not move. With 16, small modules'
+    /// functions fall where Wasmtime's do, so the benchmark compares like with like.
     pub fn function_alignment(self) -> u64 {
         16
     }
