@@ -218,25 +218,24 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     pub(super) fn translate_simd(&mut self, op: &Operator<'_>) -> Result<bool> {
         use Operator as O;
         let heap = self.heap_flags;
-        let f = || heap;
         match op {
             O::V128Load { memarg } => {
                 let (addr, off) = self.simd_addr(memarg, 16);
-                let v = self.b.ins().load(I8X16, f(), addr, off);
+                let v = self.b.ins().load(I8X16, heap, addr, off);
                 self.push(v);
             }
             O::V128Store { memarg } => {
                 let v = self.pop();
                 let v = self.as_computed(v);
                 let (addr, off) = self.simd_addr(memarg, 16);
-                self.b.ins().store(f(), v, addr, off);
+                self.b.ins().store(heap, v, addr, off);
             }
-            O::V128Load8x8S { memarg } => self.ext_load(memarg, |i, a, o| i.sload8x8(f(), a, o)),
-            O::V128Load8x8U { memarg } => self.ext_load(memarg, |i, a, o| i.uload8x8(f(), a, o)),
-            O::V128Load16x4S { memarg } => self.ext_load(memarg, |i, a, o| i.sload16x4(f(), a, o)),
-            O::V128Load16x4U { memarg } => self.ext_load(memarg, |i, a, o| i.uload16x4(f(), a, o)),
-            O::V128Load32x2S { memarg } => self.ext_load(memarg, |i, a, o| i.sload32x2(f(), a, o)),
-            O::V128Load32x2U { memarg } => self.ext_load(memarg, |i, a, o| i.uload32x2(f(), a, o)),
+            O::V128Load8x8S { memarg } => self.ext_load(memarg, |i, a, o| i.sload8x8(heap, a, o)),
+            O::V128Load8x8U { memarg } => self.ext_load(memarg, |i, a, o| i.uload8x8(heap, a, o)),
+            O::V128Load16x4S { memarg } => self.ext_load(memarg, |i, a, o| i.sload16x4(heap, a, o)),
+            O::V128Load16x4U { memarg } => self.ext_load(memarg, |i, a, o| i.uload16x4(heap, a, o)),
+            O::V128Load32x2S { memarg } => self.ext_load(memarg, |i, a, o| i.sload32x2(heap, a, o)),
+            O::V128Load32x2U { memarg } => self.ext_load(memarg, |i, a, o| i.uload32x2(heap, a, o)),
             O::V128Load8Splat { memarg } => self.load_splat(memarg, I8X16),
             O::V128Load16Splat { memarg } => self.load_splat(memarg, I16X8),
             O::V128Load32Splat { memarg } => self.load_splat(memarg, I32X4),
